@@ -1,0 +1,2 @@
+/* collector.c — placeholder until the module lands. */
+#include "collector.h"

@@ -1,0 +1,3 @@
+#ifndef LOOKOUT_COLLECTOR_H
+#define LOOKOUT_COLLECTOR_H
+#endif

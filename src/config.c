@@ -1,0 +1,741 @@
+/* config.c — the key table and everything derived from it: parsing of flags, environment, --env-file and the
+ * config file with one precedence rule, validation with one-line errors, --help, the man page and the example
+ * config. It only reads settings; acting on them is the caller's job. */
+#include "autoconfig.h"
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG_FILE SYSCONFDIR "/lookout.conf"
+
+extern char **environ;
+
+enum key_type { T_SECONDS, T_INT, T_BOOL, T_ENUM, T_LIST, T_PATH, T_STRING };
+static const char *const type_names[] = {"seconds", "int", "bool", "enum", "list", "path", "string"};
+
+struct key {
+	const char *name;  /* environment and config-file name */
+	const char *flag;  /* long option, without dashes */
+	int short_flag;    /* 0 = none */
+	enum key_type type;
+	const char *def;   /* default, as text */
+	double min, max;   /* for T_SECONDS and T_INT */
+	const char *choices; /* for T_ENUM: "a|b|c"; the index is stored */
+	const char *metavar;
+	const char *help;
+	size_t offset; /* into struct config */
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+/* The one table. Keep the original system's names (MONITOR_INTERVAL, …) where it had one. */
+static const struct key keys[] = {
+	{"MONITOR_INTERVAL", "interval", 'i', T_SECONDS, "2", 0.1, 3600, NULL, "SECONDS",
+	 "Sampling period: how often every watched container is measured.", OFF(interval_s)},
+	{"DOCKER_HOST", "host", 'H', T_STRING, "", 0, 0, NULL, "URL",
+	 "Docker engine to watch: unix:///path/to/docker.sock or tcp://host:port. Empty: DOCKER_HOST's usual "
+	 "default, /var/run/docker.sock, then Podman's root and rootless sockets.",
+	 OFF(docker_host)},
+	{"LOOKOUT_SOURCE", "source", 0, T_ENUM, "auto", 0, 0, "auto|cgroup|api", "SOURCE",
+	 "Where container counters come from: cgroup reads the kernel's files (cheapest, local engines only), api "
+	 "asks the engine's stats API, auto uses cgroup files when readable and the API otherwise.",
+	 OFF(source)},
+	{"LOOKOUT_HOST_ROOT", "host-root", 0, T_PATH, "", 0, 0, NULL, "DIR",
+	 "Prefix for the host's /proc and /sys when lookout runs in a container with them mounted (e.g. /host).",
+	 OFF(host_root)},
+	{"LOOKOUT_OUTPUT_DIR", "output-dir", 'o', T_PATH, "logs", 0, 0, NULL, "DIR",
+	 "Directory of metrics.csv and container_monitor.log (daemon mode); created if missing.", OFF(output_dir)},
+	{"LOOKOUT_ALL", "all", 'a', T_BOOL, "false", 0, 0, NULL, NULL,
+	 "Also watch containers that were already stopped when lookout started.", OFF(all)},
+	{"LOOKOUT_CONTAINERS", "container", 'c', T_LIST, "", 0, 0, NULL, "NAME",
+	 "Watch only these containers (by name or id); the flag repeats, the variable takes a comma list.",
+	 OFF(containers)},
+	{"LOOKOUT_LABEL_ENABLE", "label-enable", 0, T_BOOL, "false", 0, 0, NULL, NULL,
+	 "Watch only containers labelled lookout.enable=true.", OFF(label_enable)},
+	{"LOOKOUT_LIST_INTERVAL", "list-interval", 0, T_SECONDS, "30", 1, 86400, NULL, "SECONDS",
+	 "How often the container list is fetched to heal events the stream missed.", OFF(list_interval_s)},
+	{"LOOKOUT_STATUS_EVERY", "status-every", 0, T_INT, "5", 0, 1000000, NULL, "TICKS",
+	 "Daemon: print one status line per container on standard output every this many ticks (0: never).",
+	 OFF(status_every)},
+	{"LOOKOUT_LOG_LEVEL", "log-level", 0, T_ENUM, "info", 0, 0, "error|warn|info|debug", "LEVEL",
+	 "Least severe message written to the log.", OFF(log_level)},
+	{"LOOKOUT_LOG_FILE", "log-file", 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "Log file. Empty: OUTPUT_DIR/container_monitor.log in daemon mode, standard error otherwise.",
+	 OFF(log_file)},
+	{"LOOKOUT_COLOR", "color", 0, T_ENUM, "auto", 0, 0, "auto|always|never", "WHEN",
+	 "Colour on standard output: auto (only on a terminal, and not when NO_COLOR is set), always or never.",
+	 OFF(color)},
+};
+#define NKEYS ARRAY_LEN(keys)
+
+enum layer { L_DEFAULT = 0, L_FILE, L_ENVFILE, L_ENV, L_FLAG };
+static const char *const layer_names[] = {"default", "config file", "env file", "environment", "command line"};
+
+struct pending {
+	char *value[NKEYS];
+	enum layer from[NKEYS];
+	char *where[NKEYS]; /* "FILE:LINE" for file layers */
+	struct buf list[NKEYS]; /* flags of T_LIST accumulate */
+	bool list_set[NKEYS];
+};
+
+size_t config_key_count(void) { return NKEYS; }
+const char *config_key_name(size_t i) { return i < NKEYS ? keys[i].name : NULL; }
+const char *config_key_flag(size_t i) { return i < NKEYS ? keys[i].flag : NULL; }
+const char *config_key_type(size_t i) { return i < NKEYS ? type_names[keys[i].type] : NULL; }
+
+static int key_by_name(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Compose files often quote values ("40" or '40'): strip one pair of matching quotes. */
+static char *unquote_dup(const char *v)
+{
+	size_t n = strlen(v);
+	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0])
+		return strndup(v + 1, n - 2);
+	return strdup(v);
+}
+
+static int set_layer(struct pending *p, int k, enum layer from, const char *value, const char *where)
+{
+	char *v = unquote_dup(value);
+	char *w = where ? strdup(where) : NULL;
+	if (!v || (where && !w)) {
+		free(v);
+		free(w);
+		return -1;
+	}
+	free(p->value[k]);
+	free(p->where[k]);
+	p->value[k] = v;
+	p->where[k] = w;
+	p->from[k] = from;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Reads "KEY = value" (config file) or "KEY=value" (env file, with optional "export ") lines. Unknown keys
+ * are an error in the config file (a typo must not pass silently) and ignored in an env file, which is
+ * shared with the other services of a compose stack. */
+static int read_kv_file(struct pending *p, const char *path, enum layer from, char *err, size_t errlen)
+{
+	char *text = read_file(path, NULL);
+	if (!text) {
+		snprintf(err, errlen, "cannot read %s %s: %s", from == L_FILE ? "config file" : "env file", path,
+		         strerror(errno));
+		return -1;
+	}
+	int rc = 0, lineno = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (from == L_ENVFILE && strncmp(s, "export ", 7) == 0)
+			s = trim(s + 7);
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected KEY=value, got \"%.60s\"", path, lineno, s);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		char *name = trim(s), *value = trim(eq + 1);
+		/* An unquoted value may carry a trailing " # comment". */
+		if (value[0] != '"' && value[0] != '\'') {
+			char *hash = strstr(value, " #");
+			if (hash) {
+				*hash = '\0';
+				value = trim(value);
+			}
+		}
+		int k = key_by_name(name);
+		if (k < 0) {
+			if (from == L_ENVFILE)
+				continue;
+			snprintf(err, errlen, "%s:%d: unknown key %.60s (see lookout --help for the keys)", path, lineno,
+			         name);
+			rc = -1;
+			break;
+		}
+		char where[4200];
+		snprintf(where, sizeof where, "%s:%d", path, lineno);
+		if (set_layer(p, k, from, value, where)) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+	}
+	free(text);
+	return rc;
+}
+
+static void describe_allowed(const struct key *k, char *out, size_t len)
+{
+	switch (k->type) {
+	case T_SECONDS:
+		snprintf(out, len, "a number of seconds from %g to %g", k->min, k->max);
+		break;
+	case T_INT:
+		snprintf(out, len, "a whole number from %g to %g", k->min, k->max);
+		break;
+	case T_BOOL:
+		snprintf(out, len, "true or false (also yes/no, on/off, 1/0)");
+		break;
+	case T_ENUM:
+		snprintf(out, len, "one of %s", k->choices);
+		break;
+	case T_PATH:
+	case T_LIST:
+	case T_STRING:
+		snprintf(out, len, "text without control characters");
+		break;
+	}
+}
+
+static int enum_index(const char *choices, const char *v)
+{
+	int idx = 0;
+	size_t vl = strlen(v);
+	const char *p = choices;
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		if (n == vl && strncasecmp(p, v, n) == 0)
+			return idx;
+		idx++;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return -1;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7F)
+			return true;
+	return false;
+}
+
+static int split_list(const char *v, char ***out, size_t *n)
+{
+	size_t cap = 1, count = 0;
+	for (const char *p = v; *p; p++)
+		cap += *p == ',';
+	char **arr = calloc(cap + 1, sizeof *arr);
+	char *copy = strdup(v);
+	if (!arr || !copy) {
+		free(arr);
+		free(copy);
+		return -1;
+	}
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t = trim(t);
+		if (*t == '\0')
+			continue;
+		if (!(arr[count] = strdup(t))) {
+			for (size_t i = 0; i < count; i++)
+				free(arr[i]);
+			free(arr);
+			free(copy);
+			return -1;
+		}
+		count++;
+	}
+	free(copy);
+	*out = arr;
+	*n = count;
+	return 0;
+}
+
+static int apply(struct config *cfg, const struct key *k, const char *v, const char *origin, char *err,
+                 size_t errlen)
+{
+	char *field = (char *)cfg + k->offset;
+	char allowed[160];
+	describe_allowed(k, allowed, sizeof allowed);
+	switch (k->type) {
+	case T_SECONDS: {
+		double d;
+		if (parse_double(v, &d) || d < k->min || d > k->max)
+			goto bad;
+		*(double *)field = d;
+		return 0;
+	}
+	case T_INT: {
+		int64_t i;
+		if (parse_int64(v, &i) || (double)i < k->min || (double)i > k->max)
+			goto bad;
+		*(long *)field = (long)i;
+		return 0;
+	}
+	case T_BOOL: {
+		bool b;
+		if (parse_bool(v, &b))
+			goto bad;
+		*(bool *)field = b;
+		return 0;
+	}
+	case T_ENUM: {
+		int idx = enum_index(k->choices, v);
+		if (idx < 0)
+			goto bad;
+		if (k->offset == OFF(log_level))
+			cfg->log_level = idx;
+		else
+			*(int *)field = idx; /* source_kind, color_mode: plain enums */
+		return 0;
+	}
+	case T_PATH:
+	case T_STRING:
+		if (has_control(v))
+			goto bad;
+		free(*(char **)field);
+		if (!(*(char **)field = strdup(v)))
+			goto oom;
+		return 0;
+	case T_LIST:
+		if (has_control(v))
+			goto bad;
+		if (split_list(v, &cfg->containers, &cfg->ncontainers))
+			goto oom;
+		return 0;
+	}
+	return 0;
+bad: {
+	struct buf shown;
+	buf_init(&shown);
+	buf_term_safe(&shown, v, 80);
+	snprintf(err, errlen, "invalid %s=\"%s\" (from %s): expected %s", k->name, shown.data ? shown.data : "",
+	         origin, allowed);
+	buf_free(&shown);
+	return -1;
+}
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static void pending_free(struct pending *p)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		free(p->value[i]);
+		free(p->where[i]);
+		buf_free(&p->list[i]);
+	}
+}
+
+enum { OPT_DAEMON = 1000, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ENV_FILE, OPT_DUMP_MAN, OPT_DUMP_EXAMPLE,
+       OPT_KEY_BASE = 2000 };
+
+int config_load(struct config *cfg, int argc, char **argv, char *const *envp, char *err, size_t errlen)
+{
+	struct pending p;
+	memset(&p, 0, sizeof p);
+	memset(cfg, 0, sizeof *cfg);
+	for (size_t i = 0; i < NKEYS; i++)
+		buf_init(&p.list[i]);
+	if (!envp)
+		envp = environ;
+	int rc = -1;
+
+	/* getopt_long's table, built from the key table. */
+	struct option opts[NKEYS + 8];
+	char shorts[3 * NKEYS + 8];
+	size_t no = 0, ns = 0;
+	shorts[ns++] = '+'; /* stop at the first non-option (a subcommand comes later) */
+	shorts[ns++] = ':';
+	shorts[ns++] = 'h';
+	shorts[ns++] = 'V';
+	shorts[ns++] = 'd';
+	opts[no++] = (struct option){"daemon", no_argument, NULL, OPT_DAEMON};
+	opts[no++] = (struct option){"help", no_argument, NULL, OPT_HELP};
+	opts[no++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+	opts[no++] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
+	opts[no++] = (struct option){"env-file", required_argument, NULL, OPT_ENV_FILE};
+	opts[no++] = (struct option){"dump-man", no_argument, NULL, OPT_DUMP_MAN};
+	opts[no++] = (struct option){"dump-config-example", no_argument, NULL, OPT_DUMP_EXAMPLE};
+	for (size_t i = 0; i < NKEYS; i++) {
+		int has_arg = keys[i].type == T_BOOL ? no_argument : required_argument;
+		opts[no++] = (struct option){keys[i].flag, has_arg, NULL, OPT_KEY_BASE + (int)i};
+		if (keys[i].short_flag) {
+			shorts[ns++] = (char)keys[i].short_flag;
+			if (has_arg)
+				shorts[ns++] = ':';
+		}
+	}
+	opts[no] = (struct option){NULL, 0, NULL, 0};
+	shorts[ns] = '\0';
+
+	/* Pass 1: flags into the flag layer (they win), and where the files are. */
+	const char *config_path = NULL, *env_path = NULL;
+	char *env_config = NULL;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		int k = -1;
+		if (c == '?') {
+			if (optopt)
+				snprintf(err, errlen, "unknown option -%c (see lookout --help)", optopt);
+			else
+				snprintf(err, errlen, "unknown option %.80s (see lookout --help)", argv[optind - 1]);
+			goto out;
+		}
+		if (c == ':') {
+			snprintf(err, errlen, "option %.80s needs a value (see lookout --help)", argv[optind - 1]);
+			goto out;
+		}
+		switch (c) {
+		case 'd':
+		case OPT_DAEMON:
+			cfg->mode = MODE_DAEMON;
+			continue;
+		case 'h':
+		case OPT_HELP:
+			cfg->mode = MODE_HELP;
+			continue;
+		case 'V':
+		case OPT_VERSION:
+			cfg->mode = MODE_VERSION;
+			continue;
+		case OPT_DUMP_MAN:
+			cfg->mode = MODE_DUMP_MAN;
+			continue;
+		case OPT_DUMP_EXAMPLE:
+			cfg->mode = MODE_DUMP_EXAMPLE;
+			continue;
+		case OPT_CONFIG:
+			config_path = optarg;
+			continue;
+		case OPT_ENV_FILE:
+			env_path = optarg;
+			continue;
+		default:
+			break;
+		}
+		if (c >= OPT_KEY_BASE)
+			k = c - OPT_KEY_BASE;
+		else
+			for (size_t i = 0; i < NKEYS; i++)
+				if (keys[i].short_flag == c)
+					k = (int)i;
+		if (k < 0) {
+			snprintf(err, errlen, "unknown option (see lookout --help)");
+			goto out;
+		}
+		const char *v = keys[k].type == T_BOOL ? "true" : optarg;
+		if (keys[k].type == T_LIST) {
+			if ((p.list[k].len && buf_puts(&p.list[k], ",")) || buf_puts(&p.list[k], v))
+				goto oom;
+			p.list_set[k] = true;
+			continue;
+		}
+		if (set_layer(&p, k, L_FLAG, v, NULL))
+			goto oom;
+	}
+	if (optind < argc) {
+		struct buf shown;
+		buf_init(&shown);
+		buf_term_safe(&shown, argv[optind], 60);
+		snprintf(err, errlen, "unexpected argument \"%s\" (see lookout --help)", shown.data ? shown.data : "");
+		buf_free(&shown);
+		goto out;
+	}
+	for (size_t k = 0; k < NKEYS; k++)
+		if (p.list_set[k] && set_layer(&p, (int)k, L_FLAG, p.list[k].data, NULL))
+			goto oom;
+
+	/* The config file: --config, else LOOKOUT_CONFIG, else the default path if it exists. */
+	for (char *const *e = envp; *e; e++)
+		if (strncmp(*e, "LOOKOUT_CONFIG=", 15) == 0)
+			env_config = unquote_dup(*e + 15);
+	if (!config_path && env_config && *env_config)
+		config_path = env_config;
+	if (!config_path && access(DEFAULT_CONFIG_FILE, R_OK) == 0)
+		config_path = DEFAULT_CONFIG_FILE;
+	struct pending lower;
+	memset(&lower, 0, sizeof lower);
+	if (config_path) {
+		if (!(cfg->config_file = strdup(config_path)))
+			goto oom;
+		if (read_kv_file(&lower, config_path, L_FILE, err, errlen)) {
+			pending_free(&lower);
+			goto out;
+		}
+	}
+	if (env_path) {
+		if (!(cfg->env_file = strdup(env_path)))
+			goto oom;
+		if (read_kv_file(&lower, env_path, L_ENVFILE, err, errlen)) {
+			pending_free(&lower);
+			goto out;
+		}
+	}
+	for (char *const *e = envp; *e; e++) {
+		const char *eq = strchr(*e, '=');
+		if (!eq)
+			continue;
+		char name[128];
+		size_t n = (size_t)(eq - *e);
+		if (n >= sizeof name)
+			continue;
+		memcpy(name, *e, n);
+		name[n] = '\0';
+		int k = key_by_name(name);
+		if (k >= 0 && set_layer(&lower, k, L_ENV, eq + 1, NULL)) {
+			pending_free(&lower);
+			goto oom;
+		}
+	}
+	/* Merge: flags already in p win; take the rest from the lower layers. */
+	for (size_t k = 0; k < NKEYS; k++) {
+		if (!p.value[k] && lower.value[k]) {
+			p.value[k] = lower.value[k];
+			p.where[k] = lower.where[k];
+			p.from[k] = lower.from[k];
+			lower.value[k] = lower.where[k] = NULL;
+		}
+	}
+	pending_free(&lower);
+
+	for (size_t k = 0; k < NKEYS; k++) {
+		const char *v = p.value[k] ? p.value[k] : keys[k].def;
+		char origin[4300];
+		if (p.from[k] == L_FLAG && p.value[k])
+			snprintf(origin, sizeof origin, "--%s", keys[k].flag);
+		else if (p.where[k])
+			snprintf(origin, sizeof origin, "%s", p.where[k]);
+		else
+			snprintf(origin, sizeof origin, "%s", layer_names[p.value[k] ? p.from[k] : L_DEFAULT]);
+		if (apply(cfg, &keys[k], v, origin, err, errlen))
+			goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	free(env_config);
+	pending_free(&p);
+	return rc;
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].type == T_PATH || keys[i].type == T_STRING) {
+			char **f = (char **)((char *)cfg + keys[i].offset);
+			free(*f);
+			*f = NULL;
+		}
+	}
+	for (size_t i = 0; i < cfg->ncontainers; i++)
+		free(cfg->containers[i]);
+	free(cfg->containers);
+	cfg->containers = NULL;
+	cfg->ncontainers = 0;
+	free(cfg->config_file);
+	free(cfg->env_file);
+	cfg->config_file = cfg->env_file = NULL;
+}
+
+/* Writes text wrapped at width, each line prefixed by indent spaces (first line too when first_indent). */
+static void wrap(FILE *out, const char *text, int indent, int width, const char *prefix)
+{
+	const char *p = text;
+	while (*p) {
+		int avail = width - indent;
+		const char *end = p;
+		const char *last_space = NULL;
+		while (*end && end - p < avail) {
+			if (*end == ' ')
+				last_space = end;
+			end++;
+		}
+		if (*end && last_space)
+			end = last_space;
+		fprintf(out, "%s%*s%.*s\n", prefix, indent, "", (int)(end - p), p);
+		p = end;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+void config_print_help(FILE *out, const char *prog)
+{
+	fprintf(out,
+	        "Usage: %s [OPTION]...             terminal dashboard\n"
+	        "       %s --daemon [OPTION]...    headless: CSV metrics and the log under --output-dir\n"
+	        "\n"
+	        "lookout watches the containers of a Docker engine: CPU, memory, I/O, up/down.\n"
+	        "\n"
+	        "  -d, --daemon           run headless (as in a compose stack or under systemd)\n"
+	        "      --config FILE      read KEY = value lines (default " DEFAULT_CONFIG_FILE " if present;\n"
+	        "                         also LOOKOUT_CONFIG)\n"
+	        "      --env-file FILE    read KEY=value lines in the compose .env format\n"
+	        "  -h, --help             show this help and exit\n"
+	        "  -V, --version          show the version and exit\n"
+	        "\n"
+	        "Settings (flag > environment > --env-file > config file > default):\n",
+	        prog, prog);
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		char head[128];
+		if (k->short_flag)
+			snprintf(head, sizeof head, "  -%c, --%s%s%s", k->short_flag, k->flag, k->metavar ? " " : "",
+			         k->metavar ? k->metavar : "");
+		else
+			snprintf(head, sizeof head, "      --%s%s%s", k->flag, k->metavar ? " " : "",
+			         k->metavar ? k->metavar : "");
+		fprintf(out, "%-30s [%s]\n", head, k->name);
+		wrap(out, k->help, 8, 100, "");
+		char allowed[160];
+		describe_allowed(k, allowed, sizeof allowed);
+		fprintf(out, "        %s%s%s%s\n", k->type == T_BOOL || k->type == T_ENUM || k->type == T_SECONDS ||
+		                                           k->type == T_INT ? "Allowed: " : "",
+		        k->type == T_BOOL || k->type == T_ENUM || k->type == T_SECONDS || k->type == T_INT ? allowed : "",
+		        k->type == T_BOOL || k->type == T_ENUM || k->type == T_SECONDS || k->type == T_INT ? "; " : "",
+		        *k->def ? "" : "default: empty");
+		if (*k->def)
+			fprintf(out, "        default: %s\n", k->def);
+	}
+	fprintf(out, "\nExit status: 0 success, 1 runtime failure, 2 bad usage or configuration.\n"
+	             "See lookout(1) for files and signals.\n");
+}
+
+/* roff needs '-' and '\' escaped, and a leading '.' or '\'' neutralised. */
+static void roff(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	for (; *s; s++) {
+		if (*s == '-')
+			fputs("\\-", out);
+		else if (*s == '\\')
+			fputs("\\e", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void config_print_man(FILE *out)
+{
+	fputs(".\\\" Generated by lookout --dump-man from the key table in src/config.c; do not edit.\n"
+	      ".TH LOOKOUT 1 \"\" \"lookout " PACKAGE_VERSION "\" \"User Commands\"\n"
+	      ".SH NAME\nlookout \\- container monitor for Docker hosts\n"
+	      ".SH SYNOPSIS\n.B lookout\n[\\fIOPTION\\fR]...\n.br\n.B lookout \\-\\-daemon\n[\\fIOPTION\\fR]...\n"
+	      ".SH DESCRIPTION\n"
+	      "lookout watches the containers of a Docker engine (or Podman's compatible socket): CPU and memory as "
+	      ".BR docker\\ stats (1)\n"
+	      "computes them, network and block I/O rates, PIDs, restarts and whether each container is up.\n"
+	      "Counters are read from the kernel's cgroup files when the engine is local, and from the engine's "
+	      "stats API otherwise; container starts and deaths come from the engine's event stream.\n"
+	      ".PP\nWith\n.BR \\-\\-daemon ,\nlookout runs headless and writes\n.I metrics.csv\n"
+	      "(one RFC 4180 row per container per tick) and its log\n.I container_monitor.log\n"
+	      "under the output directory, and prints a compact status on standard output.\n"
+	      ".SH OPTIONS\n"
+	      ".TP\n.BR \\-d ,\\ \\-\\-daemon\nRun headless.\n"
+	      ".TP\n.BI \\-\\-config \" FILE\"\nRead\n.I KEY\\ =\\ value\nlines. Default: " DEFAULT_CONFIG_FILE
+	      " if it exists; also the\n.B LOOKOUT_CONFIG\nvariable.\n"
+	      ".TP\n.BI \\-\\-env\\-file \" FILE\"\nRead\n.I KEY=value\nlines in the compose .env format; keys lookout "
+	      "does not know are ignored.\n"
+	      ".TP\n.BR \\-h ,\\ \\-\\-help\nShow the help.\n"
+	      ".TP\n.BR \\-V ,\\ \\-\\-version\nShow the version.\n"
+	      ".SH SETTINGS\n"
+	      "Every setting has a flag, an environment variable and a config-file key of the same name as the "
+	      "variable. A flag wins over the environment, which wins over\n.BR \\-\\-env\\-file ,\n"
+	      "which wins over the config file, which wins over the default. Values may be quoted. A bad value is "
+	      "reported on one line, naming the key, the value and what is allowed, with exit status 2.\n",
+	      out);
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		fputs(".TP\n", out);
+		if (k->short_flag)
+			fprintf(out, ".BR \\-%c ,\\ ", k->short_flag);
+		else
+			fputs(".B ", out);
+		fputs("\\-\\-", out);
+		roff(out, k->flag);
+		if (k->metavar) {
+			fputs(" \" \\fI", out);
+			roff(out, k->metavar);
+			fputs("\\fR\"", out);
+		}
+		fputs("\n.RB [ ", out);
+		roff(out, k->name);
+		fputs(" ]\n", out);
+		roff(out, k->help);
+		char allowed[160];
+		describe_allowed(k, allowed, sizeof allowed);
+		fputs("\nAllowed: ", out);
+		roff(out, allowed);
+		fputs(". Default: ", out);
+		roff(out, *k->def ? k->def : "empty");
+		fputs(".\n", out);
+	}
+	fputs(".SH FILES\n"
+	      ".TP\n.I OUTPUT_DIR/metrics.csv\nHeader row, then timestamp, host, container_id, name, image, state, "
+	      "health, up, cpu_pct, cpu_limit_pct, mem_used_bytes, mem_limit_bytes, mem_pct, net_rx_bps, "
+	      "net_tx_bps, blk_read_bps, blk_write_bps, pids, restarts, response_ms, http_status, state_since. "
+	      "A file with another header is renamed aside, never mixed.\n"
+	      ".TP\n.I OUTPUT_DIR/container_monitor.log\nlookout's own log.\n"
+	      ".TP\n.I " DEFAULT_CONFIG_FILE "\nThe config file, if present.\n"
+	      ".SH SIGNALS\n"
+	      ".TP\n.BR SIGTERM ,\\ SIGINT\nFinish the current tick, flush, exit 0.\n"
+	      ".TP\n.B SIGHUP\nReopen the CSV and log files (after logrotate).\n"
+	      ".SH EXIT STATUS\n0 success; 1 runtime failure; 2 bad usage or configuration.\n"
+	      ".SH ENVIRONMENT\n.B NO_COLOR\nturns colour off.\n"
+	      ".SH SEE ALSO\n.BR docker (1)\n",
+	      out);
+}
+
+void config_print_example(FILE *out)
+{
+	fputs("# lookout.conf — example configuration, generated by lookout --dump-config-example.\n"
+	      "# KEY = value lines; the keys are the environment variable names. Precedence:\n"
+	      "# command-line flag > environment > --env-file > this file > built-in default.\n",
+	      out);
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		char allowed[160];
+		describe_allowed(k, allowed, sizeof allowed);
+		fputs("\n", out);
+		wrap(out, k->help, 1, 100, "#");
+		fprintf(out, "# Allowed: %s. Flag: --%s.\n", allowed, k->flag);
+		fprintf(out, "#%s = %s\n", k->name, k->def);
+	}
+}

@@ -1,0 +1,61 @@
+/* config.h — every setting lookout reads, from one table: type, range, default, help, environment name and flag.
+ * Parsing (flags, environment, --env-file, config file), validation, --help, the man page and the example
+ * config all come from that table. It reads files and the environment; it never acts on the values. */
+#ifndef LOOKOUT_CONFIG_H
+#define LOOKOUT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum source_kind { SOURCE_AUTO = 0, SOURCE_CGROUP, SOURCE_API };
+enum color_mode { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER };
+
+/* What the user asked lookout to do. */
+enum run_mode {
+	MODE_DASHBOARD = 0, /* no mode given */
+	MODE_DAEMON,        /* --daemon */
+	MODE_HELP,          /* --help */
+	MODE_VERSION,       /* --version */
+	MODE_DUMP_MAN,      /* --dump-man: the man page, generated from the key table (maintainers) */
+	MODE_DUMP_EXAMPLE,  /* --dump-config-example: data/lookout.conf.example (maintainers) */
+};
+
+struct config {
+	enum run_mode mode;
+	double interval_s;
+	char *docker_host;
+	enum source_kind source;
+	char *host_root;
+	char *output_dir;
+	bool all;
+	char **containers; /* NULL-terminated; empty = every container */
+	size_t ncontainers;
+	bool label_enable;
+	double list_interval_s;
+	long status_every;
+	int log_level; /* enum log_level */
+	char *log_file;
+	enum color_mode color;
+	char *config_file; /* the config file that was read, or NULL */
+	char *env_file;
+};
+
+/* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),
+ * --env-file and the config file. Returns 0; or -1 with one line for a person in err (the key, the value,
+ * what is allowed) — the caller exits 2 (3 under `check`). cfg must be freed with config_free either way. */
+int config_load(struct config *cfg, int argc, char **argv, char *const *envp, char *err, size_t errlen);
+void config_free(struct config *cfg);
+
+/* Help text, man page and example config, generated from the key table. */
+void config_print_help(FILE *out, const char *prog);
+void config_print_man(FILE *out);
+void config_print_example(FILE *out);
+
+/* Number of keys and the environment name of key i (for tests that walk the table). */
+size_t config_key_count(void);
+const char *config_key_name(size_t i);
+const char *config_key_flag(size_t i);   /* long flag without dashes, or NULL */
+const char *config_key_type(size_t i);   /* "seconds", "bool", "int", "enum", "list", "path", "string" */
+
+#endif

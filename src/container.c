@@ -1,0 +1,2 @@
+/* container.c — placeholder until the module lands. */
+#include "container.h"

@@ -1,0 +1,3 @@
+#ifndef LOOKOUT_CSV_H
+#define LOOKOUT_CSV_H
+#endif

@@ -1,0 +1,2 @@
+/* daemon.c — placeholder until the module lands. */
+#include "daemon.h"

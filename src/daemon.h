@@ -1,0 +1,3 @@
+#ifndef LOOKOUT_DAEMON_H
+#define LOOKOUT_DAEMON_H
+#endif

@@ -1,0 +1,92 @@
+/* docker.h — a client for the Docker Engine API (also Podman's compatible socket) over a unix socket or tcp.
+ * Fetches and parses; never decides or draws. Every call returns 0 or -1 with a message for a person in err.
+ * A struct docker is used by one thread at a time; open one per thread. */
+#ifndef LOOKOUT_DOCKER_H
+#define LOOKOUT_DOCKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "container.h"
+#include "sample.h"
+
+struct docker;
+
+/* Where to connect. host_url is "unix:///path", "tcp://host:port" or NULL/"" for the default:
+ * $DOCKER_HOST, else /var/run/docker.sock, else Podman's root (/run/podman/podman.sock) and rootless
+ * ($XDG_RUNTIME_DIR/podman/podman.sock) sockets, the first that exists. Does not connect yet. */
+struct docker *docker_new(const char *host_url, char *err, size_t errlen);
+void docker_free(struct docker *d);
+
+/* The endpoint in use, e.g. "unix:///var/run/docker.sock" (for messages and the CSV host column). */
+const char *docker_endpoint(const struct docker *d);
+
+struct docker_version {
+	char version[64];     /* engine version, "20.10.24" */
+	char api_version[16]; /* "1.41" */
+	char os[32];
+	char hostname[256];   /* from /info's Name when known, else empty */
+	bool oneshot_stats;   /* engine answers stats?stream=false&one-shot=true at once (Engine >= 25) */
+};
+
+/* GET /version; negotiates the API version used for every later request (min of ours and the engine's). */
+int docker_negotiate(struct docker *d, struct docker_version *out, char *err, size_t errlen);
+
+/* GET /containers/json. *out is a malloc'd array of *n entries (only id, name, image, state, labels filled);
+ * free each with container_info_free and the array with free. */
+int docker_list(struct docker *d, bool all, struct container_info **out, size_t *n, char *err, size_t errlen);
+
+/* GET /containers/{id}/json into *out (caller frees members with container_info_free). */
+int docker_inspect(struct docker *d, const char *id, struct container_info *out, char *err, size_t errlen);
+
+/* GET /containers/{id}/stats?stream=false (with one-shot=true when supported) into *out. */
+int docker_stats_once(struct docker *d, const char *id, struct sample *out, char *err, size_t errlen);
+
+/* Parsers, exposed for the tests. Each accepts any JSON: missing or odd fields are left zero/NULL,
+ * and only a document that is not a JSON object of the expected shape is an error. */
+int docker_parse_version(const char *json, size_t len, struct docker_version *out, char *err, size_t errlen);
+int docker_parse_list(const char *json, size_t len, struct container_info **out, size_t *n, char *err,
+                      size_t errlen);
+int docker_parse_inspect(const char *json, size_t len, struct container_info *out, char *err, size_t errlen);
+/* One stats document (one line of a stream) into *out; wall_ms from its "read" field, mono_ns left 0. */
+int docker_parse_stats(const char *json, size_t len, struct sample *out, char *err, size_t errlen);
+
+enum docker_event_action {
+	DEV_OTHER = 0,
+	DEV_CREATE,
+	DEV_START,
+	DEV_DIE,
+	DEV_STOP,
+	DEV_KILL,
+	DEV_OOM,
+	DEV_HEALTH,  /* health_status: ...; health holds the new status */
+	DEV_DESTROY,
+	DEV_RENAME,
+	DEV_PAUSE,
+	DEV_UNPAUSE,
+	DEV_RESTART,
+};
+
+struct docker_event {
+	enum docker_event_action action;
+	char id[65];
+	char name[256];      /* Actor.Attributes.name (new name for rename), may be empty */
+	int64_t time_ns;     /* timeNano, or time*1e9 */
+	int exit_code;       /* die: Actor.Attributes.exitCode, else -1 */
+	enum container_health health;
+};
+
+int docker_parse_event(const char *json, size_t len, struct docker_event *out, char *err, size_t errlen);
+
+/* The /events stream. docker_events_open starts a non-blocking request for container events since
+ * since_ns (0 = from now); docker_events_poll waits up to timeout_ms for data and calls cb once per event.
+ * Returns 1 while the stream is open, 0 when the engine closed it, -1 on error (reopen with back-off). */
+typedef void (*docker_event_cb)(const struct docker_event *ev, void *arg);
+struct docker_events;
+struct docker_events *docker_events_open(struct docker *d, int64_t since_ns, char *err, size_t errlen);
+int docker_events_poll(struct docker_events *ev, int timeout_ms, docker_event_cb cb, void *arg, char *err,
+                       size_t errlen);
+void docker_events_close(struct docker_events *ev);
+
+#endif

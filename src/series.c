@@ -1,0 +1,2 @@
+/* series.c — placeholder until the module lands. */
+#include "series.h"

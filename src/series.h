@@ -1,0 +1,3 @@
+#ifndef LOOKOUT_SERIES_H
+#define LOOKOUT_SERIES_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef LOOKOUT_SNAPSHOT_H
+#define LOOKOUT_SNAPSHOT_H
+#endif

@@ -1,0 +1,2 @@
+/* statstream.c — placeholder until the module lands. */
+#include "statstream.h"

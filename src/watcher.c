@@ -1,0 +1,2 @@
+/* watcher.c — placeholder until the module lands. */
+#include "watcher.h"

@@ -1,0 +1,3 @@
+#ifndef LOOKOUT_WATCHER_H
+#define LOOKOUT_WATCHER_H
+#endif
