@@ -1,2 +1,825 @@
-/* collector.c — placeholder until the module lands. */
+/* collector.c — the collector thread: applies what discovery reports, samples each watched container every
+ * interval from its cgroup files or the engine's stats API, appends history and publishes snapshots.
+ * It owns all mutable monitoring state; everything else reads snapshots. */
 #include "collector.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "metrics.h"
+#include "statstream.h"
+#include "util.h"
+#include "watcher.h"
+
+enum msg_kind { M_ENGINE, M_INFO, M_EVENT, M_LIST };
+
+struct msg {
+	struct msg *next;
+	enum msg_kind kind;
+	union {
+		struct {
+			bool up;
+			struct docker_version v;
+			char host[256];
+			char error[512];
+		} engine;
+		struct container_info info;
+		struct docker_event event;
+		struct {
+			char (*ids)[65];
+			size_t n;
+		} list;
+	} u;
+};
+
+/* One container the collector knows of (watched or not). */
+struct tracked {
+	char id[65];
+	struct shared_info *si;
+	enum container_state state;
+	enum container_health health;
+	int64_t state_since_ms;
+	int restarts, exit_code;
+	bool oom_killed;
+	bool watched, ran_while_watched;
+	struct cgroup_reader *cg;
+	int cg_pid;
+	bool cg_unusable; /* cgroup_open failed for this pid: use the API (auto) */
+	bool api_watching;
+	struct sample prev, cur;
+	bool have_prev, have_cur;
+	struct metrics m;
+	bool have_metrics;
+	enum metric_source src;
+	struct series hist;
+	struct complaint complaint;
+};
+
+struct collector {
+	struct collector_opts o;
+	char **names; /* owned copy of o.names */
+	char *docker_host, *host_root;
+	struct host_facts host;
+	struct watcher *watcher;
+	struct statstream *stats;
+
+	pthread_t thread;
+	bool started, stopped;
+	pthread_mutex_t lock; /* guards the queue, latest, stop */
+	pthread_cond_t cond;  /* the collector waits on it for messages and ticks (CLOCK_MONOTONIC) */
+	pthread_cond_t published; /* readers wait on it for snapshots (CLOCK_MONOTONIC) */
+	struct msg *head, *tail;
+	bool stop;
+	struct snapshot *latest;
+	uint64_t seq, tick;
+
+	/* Collector-thread state. */
+	struct tracked **t;
+	size_t nt, capt;
+	bool engine_up, engine_known;
+	struct docker_version version;
+	char host_name[256];
+	char engine_error[512];
+	char endpoint[512];
+	int64_t tick_wall_ms;
+	size_t history_points;
+	uint64_t self_cpu_ns_prev;
+	int64_t self_mono_prev;
+	double self_cpu_pct;
+	uint64_t self_rss;
+};
+
+/* ---- the queue (any thread) ------------------------------------------------------------------------ */
+
+static void post(struct collector *c, struct msg *m)
+{
+	m->next = NULL;
+	pthread_mutex_lock(&c->lock);
+	if (c->tail)
+		c->tail->next = m;
+	else
+		c->head = m;
+	c->tail = m;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void msg_free(struct msg *m)
+{
+	if (m->kind == M_INFO)
+		container_info_free(&m->u.info);
+	else if (m->kind == M_LIST)
+		free(m->u.list.ids);
+	free(m);
+}
+
+static void cb_engine(void *arg, const struct docker_version *v, const char *host, const char *error)
+{
+	struct msg *m = calloc(1, sizeof *m);
+	if (!m)
+		return;
+	m->kind = M_ENGINE;
+	m->u.engine.up = v != NULL;
+	if (v)
+		m->u.engine.v = *v;
+	snprintf(m->u.engine.host, sizeof m->u.engine.host, "%s", host ? host : "");
+	snprintf(m->u.engine.error, sizeof m->u.engine.error, "%s", error ? error : "");
+	post(arg, m);
+}
+
+static void cb_info(void *arg, struct container_info *info)
+{
+	struct msg *m = calloc(1, sizeof *m);
+	if (!m)
+		return; /* the next list heals it */
+	m->kind = M_INFO;
+	m->u.info = *info;
+	memset(info, 0, sizeof *info);
+	post(arg, m);
+}
+
+static void cb_event(void *arg, const struct docker_event *ev)
+{
+	struct msg *m = calloc(1, sizeof *m);
+	if (!m)
+		return;
+	m->kind = M_EVENT;
+	m->u.event = *ev;
+	post(arg, m);
+}
+
+static void cb_listed(void *arg, const char (*ids)[65], size_t n)
+{
+	struct msg *m = calloc(1, sizeof *m);
+	if (!m)
+		return;
+	m->kind = M_LIST;
+	m->u.list.ids = malloc((n ? n : 1) * sizeof *m->u.list.ids);
+	if (!m->u.list.ids) {
+		free(m);
+		return;
+	}
+	memcpy(m->u.list.ids, ids, n * sizeof *ids);
+	m->u.list.n = n;
+	post(arg, m);
+}
+
+/* ---- selection ------------------------------------------------------------------------------------- */
+
+bool collector_selects(const struct collector_opts *o, const struct container_info *info)
+{
+	if (o->label_enable) {
+		const char *v = container_label(info, "lookout.enable");
+		if (!v || strcmp(v, "true") != 0)
+			return false;
+	}
+	if (o->nnames == 0)
+		return true;
+	for (size_t i = 0; i < o->nnames; i++) {
+		const char *n = o->names[i];
+		size_t len = strlen(n);
+		if (info->name && strcmp(info->name, n) == 0)
+			return true;
+		if (len >= 4 && strncmp(info->id, n, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool is_live(enum container_state s)
+{
+	return s == CSTATE_RUNNING || s == CSTATE_PAUSED || s == CSTATE_RESTARTING;
+}
+
+static void decide_watched(struct collector *c, struct tracked *t)
+{
+	if (!t->si || !collector_selects(&c->o, &t->si->info)) {
+		t->watched = false;
+		return;
+	}
+	if (is_live(t->state))
+		t->ran_while_watched = true;
+	t->watched = is_live(t->state) || t->ran_while_watched || c->o.all;
+}
+
+/* ---- tracked containers (collector thread) --------------------------------------------------------- */
+
+static struct tracked *find(struct collector *c, const char *id)
+{
+	for (size_t i = 0; i < c->nt; i++)
+		if (strcmp(c->t[i]->id, id) == 0)
+			return c->t[i];
+	return NULL;
+}
+
+static struct tracked *find_or_add(struct collector *c, const char *id)
+{
+	struct tracked *t = find(c, id);
+	if (t)
+		return t;
+	if (c->nt == c->capt) {
+		size_t cap = c->capt ? c->capt * 2 : 32;
+		void *p = realloc(c->t, cap * sizeof *c->t);
+		if (!p)
+			return NULL;
+		c->t = p;
+		c->capt = cap;
+	}
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	if (series_init(&t->hist, c->history_points)) {
+		free(t);
+		return NULL;
+	}
+	snprintf(t->id, sizeof t->id, "%s", id);
+	t->exit_code = -1;
+	c->t[c->nt++] = t;
+	return t;
+}
+
+static void stop_sampling(struct collector *c, struct tracked *t)
+{
+	cgroup_close(t->cg);
+	t->cg = NULL;
+	t->cg_pid = 0;
+	t->cg_unusable = false;
+	if (t->api_watching && c->stats)
+		statstream_unwatch(c->stats, t->id);
+	t->api_watching = false;
+	t->have_prev = t->have_cur = t->have_metrics = false;
+}
+
+static void drop(struct collector *c, size_t i)
+{
+	struct tracked *t = c->t[i];
+	stop_sampling(c, t);
+	shared_info_unref(t->si);
+	series_free(&t->hist);
+	free(t);
+	c->t[i] = c->t[--c->nt];
+}
+
+static void set_state(struct tracked *t, enum container_state s, int64_t since_ms)
+{
+	if (t->state == s)
+		return;
+	t->state = s;
+	t->state_since_ms = since_ms ? since_ms : now_wall_ms();
+}
+
+static void apply_info(struct collector *c, struct container_info *info)
+{
+	struct tracked *t = find_or_add(c, info->id);
+	if (!t)
+		return;
+	struct shared_info *si = shared_info_new(info);
+	if (!si)
+		return;
+	shared_info_unref(t->si);
+	t->si = si;
+	const struct container_info *in = &si->info;
+	int64_t since = is_live(in->state) ? in->started_at_ms : in->finished_at_ms;
+	bool first = t->state == CSTATE_UNKNOWN;
+	set_state(t, in->state, since);
+	if (first && !since)
+		t->state_since_ms = 0; /* unknown, not "now" */
+	t->health = in->health;
+	t->restarts = in->restart_count;
+	if (!is_live(in->state)) {
+		t->exit_code = in->exit_code;
+		t->oom_killed = in->oom_killed;
+	}
+	if (t->cg && t->cg_pid != in->pid)
+		stop_sampling(c, t);
+	bool was = t->watched;
+	decide_watched(c, t);
+	if (t->watched && !was && in->name)
+		log_info("watching %s (%.12s, %s)", in->name, t->id, container_state_name(t->state));
+}
+
+static void apply_event(struct collector *c, const struct docker_event *ev)
+{
+	int64_t ms = ev->time_ns / 1000000;
+	if (ev->action == DEV_DESTROY) {
+		for (size_t i = 0; i < c->nt; i++)
+			if (strcmp(c->t[i]->id, ev->id) == 0) {
+				if (c->t[i]->watched && c->t[i]->si)
+					log_info("%s (%.12s) was removed", c->t[i]->si->info.name, ev->id);
+				drop(c, i);
+				break;
+			}
+		return;
+	}
+	struct tracked *t = find(c, ev->id);
+	if (!t)
+		return; /* the inspect that follows creates it */
+	const char *name = t->si && t->si->info.name ? t->si->info.name : ev->name;
+	switch (ev->action) {
+	case DEV_START:
+	case DEV_UNPAUSE:
+		set_state(t, CSTATE_RUNNING, ms);
+		if (t->watched || (t->si && collector_selects(&c->o, &t->si->info)))
+			log_info("%s (%.12s) started", name, t->id);
+		break;
+	case DEV_DIE:
+		set_state(t, CSTATE_EXITED, ms);
+		t->exit_code = ev->exit_code;
+		stop_sampling(c, t);
+		if (t->watched)
+			log_warn("%s (%.12s) died, exit code %d%s", name, t->id, ev->exit_code,
+			         t->oom_killed ? " (out of memory)" : "");
+		break;
+	case DEV_OOM:
+		t->oom_killed = true;
+		if (t->watched)
+			log_warn("%s (%.12s) was killed for running out of memory", name, t->id);
+		break;
+	case DEV_PAUSE:
+		set_state(t, CSTATE_PAUSED, ms);
+		break;
+	case DEV_HEALTH:
+		if (t->watched && t->health != ev->health)
+			log_info("%s (%.12s) is %s", name, t->id, container_health_name(ev->health));
+		t->health = ev->health;
+		break;
+	default:
+		break;
+	}
+	decide_watched(c, t);
+}
+
+static void apply_list(struct collector *c, const char (*ids)[65], size_t n)
+{
+	for (size_t i = 0; i < c->nt;) {
+		bool present = false;
+		for (size_t k = 0; k < n && !present; k++)
+			present = strcmp(c->t[i]->id, ids[k]) == 0;
+		if (present)
+			i++;
+		else
+			drop(c, i); /* removed while an event was missed */
+	}
+}
+
+static void apply_engine(struct collector *c, struct msg *m)
+{
+	if (m->u.engine.up) {
+		if (!c->engine_up)
+			log_info("connected to Docker engine %s (API %s) at %s", m->u.engine.v.version,
+			         m->u.engine.v.api_version, c->endpoint);
+		c->version = m->u.engine.v;
+		if (m->u.engine.host[0])
+			snprintf(c->host_name, sizeof c->host_name, "%s", m->u.engine.host);
+		c->engine_error[0] = '\0';
+		if (!c->stats && c->o.source != SOURCE_CGROUP) {
+			char err[512];
+			c->stats = statstream_new(c->docker_host, c->version.oneshot_stats,
+			                          (int)(c->o.interval_s * 1000), err, sizeof err);
+			if (!c->stats)
+				log_error("the engine's stats API cannot be used: %s", err);
+		}
+	} else {
+		if (c->engine_up || !c->engine_known || strcmp(c->engine_error, m->u.engine.error) != 0)
+			log_error("Docker engine unreachable: %s (retrying)", m->u.engine.error);
+		snprintf(c->engine_error, sizeof c->engine_error, "%s", m->u.engine.error);
+	}
+	c->engine_up = m->u.engine.up;
+	c->engine_known = true;
+}
+
+/* ---- sampling ------------------------------------------------------------------------------------- */
+
+static double info_cpu_limit(const struct container_info *in)
+{
+	if (in->nano_cpus > 0)
+		return (double)in->nano_cpus / 1e9;
+	if (in->cpu_quota_us > 0)
+		return (double)in->cpu_quota_us / (double)(in->cpu_period_us > 0 ? in->cpu_period_us : 100000);
+	int n = cpuset_count(in->cpuset_cpus);
+	return n > 0 ? n : 0;
+}
+
+static bool sample_cgroup(struct collector *c, struct tracked *t, struct sample *s)
+{
+	int pid = t->si ? t->si->info.pid : 0;
+	char err[512];
+	if (pid <= 0)
+		return false;
+	if (!t->cg && !t->cg_unusable) {
+		t->cg = cgroup_open(c->host_root, pid, err, sizeof err);
+		if (!t->cg) {
+			t->cg_unusable = true;
+			if (c->o.source == SOURCE_CGROUP)
+				log_complain(&t->complaint, LOG_WARN, "%s: cgroup files not readable: %s",
+				             t->si->info.name, err);
+			else
+				log_info("%s: cgroup files not readable (%s); using the engine's stats API",
+				         t->si->info.name, err);
+			return false;
+		}
+		t->cg_pid = pid;
+	}
+	if (!t->cg)
+		return false;
+	if (cgroup_read(t->cg, s, err, sizeof err)) {
+		log_debug("%s: %s", t->si->info.name, err);
+		cgroup_close(t->cg);
+		t->cg = NULL; /* reopened when the engine reports a new pid */
+		return false;
+	}
+	return true;
+}
+
+static bool sample_api(struct collector *c, struct tracked *t, struct sample *s)
+{
+	if (!c->stats)
+		return false;
+	if (!t->api_watching) {
+		if (statstream_watch(c->stats, t->id) == 0)
+			t->api_watching = true;
+		return false;
+	}
+	if (statstream_latest(c->stats, t->id, s) != 1)
+		return false;
+	/* The stream delivers about once a second; the same document twice is no new sample. */
+	if (t->have_cur && s->wall_ms == t->cur.wall_ms && s->cpu_usage_ns == t->cur.cpu_usage_ns)
+		return false;
+	return true;
+}
+
+static void sample_one(struct collector *c, struct tracked *t)
+{
+	struct sample s;
+	memset(&s, 0, sizeof s);
+	bool got = false;
+	enum metric_source src = MSRC_NONE;
+	if (t->state == CSTATE_RUNNING || t->state == CSTATE_PAUSED) {
+		if (c->o.source != SOURCE_API && !(c->o.source == SOURCE_AUTO && t->cg_unusable)) {
+			got = sample_cgroup(c, t, &s);
+			src = MSRC_CGROUP;
+		}
+		if (!got && c->o.source != SOURCE_CGROUP && (c->o.source == SOURCE_API || t->cg_unusable)) {
+			got = sample_api(c, t, &s);
+			src = MSRC_API;
+		}
+	} else if (t->cg || t->api_watching) {
+		stop_sampling(c, t);
+	}
+	if (!got) {
+		if (!(t->state == CSTATE_RUNNING || t->state == CSTATE_PAUSED))
+			t->have_metrics = false;
+		return; /* keep the last numbers of a running container whose stream is late */
+	}
+	if (!(s.have & SAMPLE_CPU_LIMIT) && t->si) {
+		double lim = info_cpu_limit(&t->si->info);
+		if (lim > 0) {
+			s.cpu_limit_cpus = lim;
+			s.have |= SAMPLE_CPU_LIMIT;
+		}
+	}
+	if (!s.mono_ns)
+		s.mono_ns = now_mono_ns();
+	t->prev = t->cur;
+	t->have_prev = t->have_cur;
+	t->cur = s;
+	t->have_cur = true;
+	metrics_compute(t->have_prev ? &t->prev : NULL, &t->cur, &c->host, &t->m);
+	t->have_metrics = true;
+	t->src = src;
+}
+
+static bool up_of(const struct tracked *t)
+{
+	return t->state == CSTATE_RUNNING && t->health != CHEALTH_UNHEALTHY;
+}
+
+static void sample_self(struct collector *c)
+{
+	char buf[1024];
+	FILE *f = fopen("/proc/self/stat", "re");
+	if (f) {
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		const char *p = strrchr(buf, ')');
+		unsigned long long ut = 0, st = 0;
+		/* Fields after the command: state(3) ... utime(14) stime(15). */
+		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2) {
+			long hz = sysconf(_SC_CLK_TCK);
+			uint64_t ns = (ut + st) * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+			int64_t mono = now_mono_ns();
+			if (c->self_mono_prev && mono > c->self_mono_prev && ns >= c->self_cpu_ns_prev)
+				c->self_cpu_pct = (double)(ns - c->self_cpu_ns_prev) / (double)(mono - c->self_mono_prev) *
+				                  100.0;
+			c->self_cpu_ns_prev = ns;
+			c->self_mono_prev = mono;
+		}
+	}
+	f = fopen("/proc/self/statm", "re");
+	if (f) {
+		unsigned long long size, rss;
+		if (fscanf(f, "%llu %llu", &size, &rss) == 2)
+			c->self_rss = rss * (uint64_t)sysconf(_SC_PAGESIZE);
+		fclose(f);
+	}
+}
+
+static void tick(struct collector *c)
+{
+	c->tick_wall_ms = now_wall_ms();
+	for (size_t i = 0; i < c->nt; i++) {
+		struct tracked *t = c->t[i];
+		if (!t->watched)
+			continue;
+		sample_one(c, t);
+		struct point p = {
+			.wall_ms = c->tick_wall_ms,
+			.cpu_pct = t->have_metrics ? (float)t->m.cpu_pct : NAN,
+			.mem_pct = t->have_metrics ? (float)t->m.mem_pct : NAN,
+			.mem_used_mb = t->have_metrics ? (float)(t->m.mem_used_bytes / 1048576.0) : NAN,
+			.response_ms = -1,
+			.status = up_of(t) ? PT_UP : t->state == CSTATE_RUNNING ? PT_UNHEALTHY : PT_DOWN,
+		};
+		if (series_append(&t->hist, &p))
+			log_complain(&t->complaint, LOG_ERROR, "out of memory recording history");
+	}
+	sample_self(c);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct snap_container *x = a, *y = b;
+	const char *nx = x->si && x->si->info.name ? x->si->info.name : x->si ? x->si->info.id : "";
+	const char *ny = y->si && y->si->info.name ? y->si->info.name : y->si ? y->si->info.id : "";
+	return strcmp(nx, ny);
+}
+
+static void publish(struct collector *c, bool is_tick)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nt; i++)
+		n += c->t[i]->watched && c->t[i]->si;
+	struct snapshot *s = snapshot_alloc(n);
+	if (!s) {
+		log_error("out of memory publishing a snapshot");
+		return;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < c->nt; i++) {
+		struct tracked *t = c->t[i];
+		if (!t->watched || !t->si)
+			continue;
+		struct snap_container *sc = &s->c[k++];
+		sc->si = shared_info_ref(t->si);
+		sc->state = t->state;
+		sc->health = t->health;
+		sc->up = up_of(t);
+		sc->state_since_ms = t->state_since_ms;
+		sc->restarts = t->restarts;
+		sc->exit_code = t->exit_code;
+		sc->oom_killed = t->oom_killed;
+		sc->have_metrics = t->have_metrics && is_live(t->state);
+		sc->m = t->m;
+		sc->source = t->src;
+		sc->response_ms = -1;
+		sc->http_status = 0;
+		series_view_take(&t->hist, 0, &sc->hist);
+	}
+	qsort(s->c, n, sizeof s->c[0], by_name);
+	s->wall_ms = now_wall_ms();
+	s->tick_wall_ms = c->tick_wall_ms;
+	s->engine_up = c->engine_up;
+	snprintf(s->engine_error, sizeof s->engine_error, "%s", c->engine_error);
+	snprintf(s->engine_endpoint, sizeof s->engine_endpoint, "%s", c->endpoint);
+	s->version = c->version;
+	snprintf(s->host, sizeof s->host, "%s", c->host_name);
+	s->host_mem_bytes = c->host.mem_total_bytes;
+	s->host_cpus = c->host.ncpus;
+	s->self_cpu_pct = c->self_cpu_pct;
+	s->self_rss_bytes = c->self_rss;
+
+	pthread_mutex_lock(&c->lock);
+	s->seq = ++c->seq;
+	if (is_tick)
+		s->tick = ++c->tick;
+	struct snapshot *old = c->latest;
+	c->latest = s;
+	pthread_cond_broadcast(&c->published);
+	pthread_mutex_unlock(&c->lock);
+	snapshot_unref(old);
+}
+
+static void deadline_ts(int64_t mono_ns, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(mono_ns / 1000000000);
+	ts->tv_nsec = (long)(mono_ns % 1000000000);
+}
+
+static void *collector_main(void *arg)
+{
+	struct collector *c = arg;
+	int64_t interval_ns = (int64_t)(c->o.interval_s * 1e9);
+	int64_t next_tick = now_mono_ns();
+	for (;;) {
+		pthread_mutex_lock(&c->lock);
+		while (!c->head && !c->stop && now_mono_ns() < next_tick) {
+			struct timespec ts;
+			deadline_ts(next_tick, &ts);
+			pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+		}
+		struct msg *m = c->head;
+		c->head = c->tail = NULL;
+		bool stop = c->stop;
+		pthread_mutex_unlock(&c->lock);
+
+		bool changed = m != NULL;
+		while (m) {
+			struct msg *next = m->next;
+			switch (m->kind) {
+			case M_ENGINE:
+				apply_engine(c, m);
+				break;
+			case M_INFO:
+				apply_info(c, &m->u.info);
+				break;
+			case M_EVENT:
+				apply_event(c, &m->u.event);
+				break;
+			case M_LIST:
+				apply_list(c, (const char(*)[65])m->u.list.ids, m->u.list.n);
+				break;
+			}
+			msg_free(m);
+			m = next;
+		}
+		if (stop) {
+			if (changed)
+				publish(c, false);
+			break;
+		}
+		int64_t now = now_mono_ns();
+		if (now >= next_tick) {
+			tick(c);
+			publish(c, true);
+			next_tick += interval_ns;
+			if (next_tick <= now) /* we fell behind (suspend, overload): skip, never burst */
+				next_tick = now + interval_ns;
+		} else if (changed) {
+			publish(c, false);
+		}
+	}
+	return NULL;
+}
+
+/* ---- public ------------------------------------------------------------------------------------------ */
+
+struct collector *collector_new(const struct collector_opts *o, char *err, size_t errlen)
+{
+	struct collector *c = calloc(1, sizeof *c);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->o = *o;
+	c->docker_host = xstrdup(o->docker_host ? o->docker_host : "");
+	c->host_root = xstrdup(o->host_root ? o->host_root : "");
+	c->names = calloc(o->nnames + 1, sizeof *c->names);
+	if (!c->docker_host || !c->host_root || !c->names)
+		goto oom;
+	for (size_t i = 0; i < o->nnames; i++)
+		if (!(c->names[i] = strdup(o->names[i])))
+			goto oom;
+	c->o.names = c->names;
+	c->o.docker_host = c->docker_host;
+	c->o.host_root = c->host_root;
+	double hist = o->history_s > 0 ? o->history_s : 3600;
+	c->history_points = (size_t)ceil(hist / o->interval_s);
+	if (c->history_points > 100000)
+		c->history_points = 100000;
+	if (metrics_host_facts(c->host_root, &c->host, err, errlen))
+		goto fail;
+
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, &ca);
+	pthread_cond_init(&c->published, &ca);
+	pthread_condattr_destroy(&ca);
+
+	struct watcher_cbs cbs = {cb_engine, cb_info, cb_event, cb_listed, c};
+	c->watcher = watcher_new(c->docker_host, o->list_interval_s, &cbs, err, errlen);
+	if (!c->watcher) {
+		pthread_mutex_destroy(&c->lock);
+		pthread_cond_destroy(&c->cond);
+		pthread_cond_destroy(&c->published);
+		goto fail;
+	}
+	struct docker *d = docker_new(c->docker_host, err, errlen);
+	if (d) {
+		snprintf(c->endpoint, sizeof c->endpoint, "%s", docker_endpoint(d));
+		docker_free(d);
+	}
+	return c;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	if (c->names)
+		for (size_t i = 0; i < o->nnames; i++)
+			free(c->names[i]);
+	free(c->names);
+	free(c->docker_host);
+	free(c->host_root);
+	free(c);
+	return NULL;
+}
+
+int collector_start(struct collector *c, char *err, size_t errlen)
+{
+	int rc = pthread_create(&c->thread, NULL, collector_main, c);
+	if (rc) {
+		snprintf(err, errlen, "cannot start the collector thread: %s", strerror(rc));
+		return -1;
+	}
+	c->started = true;
+	if (watcher_start(c->watcher, err, errlen)) {
+		collector_stop(c);
+		return -1;
+	}
+	return 0;
+}
+
+void collector_stop(struct collector *c)
+{
+	if (!c || c->stopped)
+		return;
+	c->stopped = true;
+	/* Discovery first, so no message arrives after the collector's last snapshot. */
+	watcher_free(c->watcher);
+	c->watcher = NULL;
+	pthread_mutex_lock(&c->lock);
+	c->stop = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_cond_broadcast(&c->published);
+	pthread_mutex_unlock(&c->lock);
+	if (c->started)
+		pthread_join(c->thread, NULL);
+	statstream_free(c->stats);
+	c->stats = NULL;
+}
+
+void collector_free(struct collector *c)
+{
+	if (!c)
+		return;
+	collector_stop(c);
+	while (c->nt)
+		drop(c, c->nt - 1);
+	free(c->t);
+	for (struct msg *m = c->head, *n; m; m = n) {
+		n = m->next;
+		msg_free(m);
+	}
+	snapshot_unref(c->latest);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	pthread_cond_destroy(&c->published);
+	for (size_t i = 0; i < c->o.nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->docker_host);
+	free(c->host_root);
+	free(c);
+}
+
+struct snapshot *collector_latest(struct collector *c)
+{
+	pthread_mutex_lock(&c->lock);
+	struct snapshot *s = snapshot_ref(c->latest);
+	pthread_mutex_unlock(&c->lock);
+	return s;
+}
+
+struct snapshot *collector_wait(struct collector *c, uint64_t after_seq, int timeout_ms)
+{
+	struct timespec ts;
+	deadline_ts(now_mono_ns() + (int64_t)timeout_ms * 1000000, &ts);
+	pthread_mutex_lock(&c->lock);
+	while ((!c->latest || c->latest->seq <= after_seq) && !c->stop) {
+		if (pthread_cond_timedwait(&c->published, &c->lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	struct snapshot *s = c->latest && c->latest->seq > after_seq ? snapshot_ref(c->latest) : NULL;
+	pthread_mutex_unlock(&c->lock);
+	return s;
+}

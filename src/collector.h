@@ -1,3 +1,46 @@
+/* collector.h — the collector thread: owns all monitoring state, samples every watched container each
+ * interval (cgroup files or the engine's stats API), keeps per-container history and publishes an immutable
+ * snapshot after every tick and every engine event. It does no slow I/O: no disk writes, no network besides
+ * what its sources need, no drawing. */
 #ifndef LOOKOUT_COLLECTOR_H
 #define LOOKOUT_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "snapshot.h"
+
+struct collector_opts {
+	const char *docker_host;  /* NULL/"" = default discovery */
+	enum source_kind source;
+	const char *host_root;    /* "" = this host */
+	double interval_s;
+	double list_interval_s;
+	bool all;                 /* also containers already stopped at start */
+	char *const *names;       /* watch only these names or id prefixes (nnames = 0: all) */
+	size_t nnames;
+	bool label_enable;        /* only containers labelled lookout.enable=true */
+	double history_s;         /* how much history each container keeps */
+};
+
+struct collector;
+
+struct collector *collector_new(const struct collector_opts *o, char *err, size_t errlen);
+/* Starts the collector and discovery threads. 0, or -1 with a message in err. */
+int collector_start(struct collector *c, char *err, size_t errlen);
+/* Lets the tick in progress finish, publishes it, and joins the threads. Safe to call twice. */
+void collector_stop(struct collector *c);
+void collector_free(struct collector *c); /* stops first if needed; NULL is fine */
+
+/* The newest snapshot (a reference: release with snapshot_unref), or NULL before the first. */
+struct snapshot *collector_latest(struct collector *c);
+/* Waits up to timeout_ms for a snapshot with seq > after_seq; returns a reference, or NULL on timeout or
+ * once the collector has stopped. */
+struct snapshot *collector_wait(struct collector *c, uint64_t after_seq, int timeout_ms);
+
+/* Whether a container of this name/id/labels passes --container and --label-enable. */
+bool collector_selects(const struct collector_opts *o, const struct container_info *info);
+
 #endif

@@ -1,2 +1,242 @@
-/* daemon.c — placeholder until the module lands. */
+/* daemon.c — headless mode: wires the collector to the CSV sink and the status line, and turns signals into
+ * a clean stop or a reopen. It does no sampling itself and never decides alert policy. */
+#include "autoconfig.h"
 #include "daemon.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "csv.h"
+#include "log.h"
+#include "util.h"
+
+int mkdir_parents(const char *dir)
+{
+	char path[4096];
+	int n = snprintf(path, sizeof path, "%s", dir);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -1;
+	struct stat st;
+	if (stat(path, &st))
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+static const char *human_bytes(double v, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < ARRAY_LEN(units)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return buf;
+}
+
+struct status_colors {
+	const char *ok, *warn, *bad, *dim, *reset;
+};
+
+/* One line per container: time, name, state, CPU, memory. Names are made terminal-safe. */
+static void print_status(const struct snapshot *s, bool color)
+{
+	struct status_colors col = color ? (struct status_colors){"\033[32m", "\033[33m", "\033[31m", "\033[2m",
+	                                                          "\033[0m"}
+	                                 : (struct status_colors){"", "", "", "", ""};
+	struct buf out;
+	buf_init(&out);
+	char ts[32];
+	fmt_iso8601_ms(s->tick_wall_ms, ts, sizeof ts);
+	ts[19] = 'Z';
+	ts[20] = '\0';
+	if (!s->engine_up)
+		buf_printf(&out, "%s %sengine unreachable%s: %s\n", ts, col.bad, col.reset,
+		           s->engine_error[0] ? s->engine_error : "connecting");
+	else if (s->n == 0)
+		buf_printf(&out, "%s %sno containers watched%s\n", ts, col.dim, col.reset);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct snap_container *c = &s->c[i];
+		struct buf name;
+		buf_init(&name);
+		buf_term_safe(&name, c->si->info.name ? c->si->info.name : c->si->info.id, 40);
+		const char *state_col = c->up ? col.ok : c->state == CSTATE_RUNNING ? col.warn : col.bad;
+		const char *label = c->state == CSTATE_RUNNING && c->health == CHEALTH_UNHEALTHY
+		                            ? "unhealthy"
+		                            : container_state_name(c->state);
+		buf_printf(&out, "%s %-24s %s%-10s%s", ts, name.data ? name.data : "", state_col, label, col.reset);
+		buf_free(&name);
+		if (c->have_metrics) {
+			char used[32], lim[32];
+			const struct metrics *m = &c->m;
+			const char *cc = m->cpu_pct >= 80 ? col.bad : m->cpu_pct >= 60 ? col.warn : "";
+			const char *mc = m->mem_pct >= 80 ? col.bad : m->mem_pct >= 60 ? col.warn : "";
+			if (!isnan(m->cpu_pct))
+				buf_printf(&out, " cpu %s%6.1f%%%s", cc, m->cpu_pct, *cc ? col.reset : "");
+			else
+				buf_puts(&out, " cpu      -");
+			if (!isnan(m->mem_used_bytes) && !isnan(m->mem_limit_bytes))
+				buf_printf(&out, "  mem %s%5.1f%%%s %s / %s", mc, m->mem_pct, *mc ? col.reset : "",
+				           human_bytes(m->mem_used_bytes, used, sizeof used),
+				           human_bytes(m->mem_limit_bytes, lim, sizeof lim));
+		} else if (c->state != CSTATE_RUNNING) {
+			if (c->exit_code >= 0)
+				buf_printf(&out, " exit %d%s", c->exit_code, c->oom_killed ? " (OOM)" : "");
+		}
+		if (c->restarts)
+			buf_printf(&out, "  restarts %d", c->restarts);
+		buf_puts(&out, "\n");
+	}
+	if (out.data)
+		fwrite(out.data, 1, out.len, stdout);
+	fflush(stdout);
+	buf_free(&out);
+}
+
+static bool want_color(const struct config *cfg)
+{
+	if (cfg->color == COLOR_ALWAYS)
+		return true;
+	if (cfg->color == COLOR_NEVER)
+		return false;
+	const char *nc = getenv("NO_COLOR");
+	return isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
+int daemon_run(const struct config *cfg)
+{
+	char err[1024], path[4096];
+	if (mkdir_parents(cfg->output_dir)) {
+		fprintf(stderr, "lookout: cannot create output directory %s: %s\n", cfg->output_dir, strerror(errno));
+		return 1;
+	}
+	const char *log_path = cfg->log_file;
+	char default_log[4096];
+	if (!log_path || !*log_path) {
+		int n = snprintf(default_log, sizeof default_log, "%s/container_monitor.log", cfg->output_dir);
+		if (n < 0 || (size_t)n >= sizeof default_log) {
+			fprintf(stderr, "lookout: output directory path too long\n");
+			return 1;
+		}
+		log_path = default_log;
+	}
+	if (log_open(log_path, (enum log_level)cfg->log_level)) {
+		fprintf(stderr, "lookout: cannot open log file %s: %s\n", log_path, strerror(errno));
+		return 1;
+	}
+	int n = snprintf(path, sizeof path, "%s/metrics.csv", cfg->output_dir);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		fprintf(stderr, "lookout: output directory path too long\n");
+		return 1;
+	}
+	struct csv_writer *csv = csv_open(path, err, sizeof err);
+	if (!csv) {
+		fprintf(stderr, "lookout: %s\n", err);
+		log_close();
+		return 1;
+	}
+
+	/* Signals are taken synchronously by this thread; every thread started below inherits the mask. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	struct collector_opts o = {
+		.docker_host = cfg->docker_host,
+		.source = cfg->source,
+		.host_root = cfg->host_root,
+		.interval_s = cfg->interval_s,
+		.list_interval_s = cfg->list_interval_s,
+		.all = cfg->all,
+		.names = cfg->containers,
+		.nnames = cfg->ncontainers,
+		.label_enable = cfg->label_enable,
+		.history_s = 3600,
+	};
+	struct collector *c = collector_new(&o, err, sizeof err);
+	if (!c || collector_start(c, err, sizeof err)) {
+		fprintf(stderr, "lookout: %s\n", err);
+		log_error("%s", err);
+		collector_free(c);
+		csv_close(csv);
+		log_close();
+		return 1;
+	}
+	log_info("lookout %s started: interval %.3g s, source %s, output %s", PACKAGE_VERSION, cfg->interval_s,
+	         cfg->source == SOURCE_CGROUP ? "cgroup" : cfg->source == SOURCE_API ? "api" : "auto",
+	         cfg->output_dir);
+
+	bool color = want_color(cfg);
+	uint64_t seq = 0, written_tick = 0;
+	struct complaint csv_complaint = {0};
+	bool stop = false;
+	int exit_code = 0;
+	while (!stop) {
+		struct snapshot *s = collector_wait(c, seq, 200);
+		if (s) {
+			seq = s->seq;
+			if (s->tick && s->tick > written_tick) {
+				written_tick = s->tick;
+				if (csv_write_snapshot(csv, s, err, sizeof err))
+					log_complain(&csv_complaint, LOG_ERROR, "%s", err);
+				else
+					log_complain_clear(&csv_complaint, "metrics.csv is being written again");
+				if (cfg->status_every > 0 && (s->tick == 1 || s->tick % (uint64_t)cfg->status_every == 0))
+					print_status(s, color);
+			}
+			snapshot_unref(s);
+		}
+		struct timespec zero = {0, 0};
+		int sig;
+		while ((sig = sigtimedwait(&set, NULL, &zero)) > 0) {
+			if (sig == SIGHUP) {
+				log_reopen();
+				if (csv_reopen(csv, err, sizeof err))
+					log_error("%s", err);
+				else
+					log_info("reopened the log and metrics.csv (SIGHUP)");
+			} else {
+				log_info("stopping (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+				stop = true;
+			}
+		}
+	}
+	collector_stop(c);
+	/* The tick that was in progress when the signal came is published by now: keep it. */
+	struct snapshot *last = collector_latest(c);
+	if (last && last->tick > written_tick && csv_write_snapshot(csv, last, err, sizeof err))
+		log_error("%s", err);
+	snapshot_unref(last);
+	collector_free(c);
+	csv_close(csv);
+	log_info("stopped");
+	log_close();
+	return exit_code;
+}

@@ -30,6 +30,14 @@ struct docker_version {
 	bool oneshot_stats;   /* engine answers stats?stream=false&one-shot=true at once (Engine >= 25) */
 };
 
+/* Points a curl easy handle (a CURL *) at path on this engine: URL with the negotiated API version, unix
+ * socket or tcp, connect timeout, no signals, plain HTTP only. For statstream.c, which runs its own transfers;
+ * the caller sets the write callback and any request timeout. path must start with '/'. */
+int docker_easy_setup(const struct docker *d, void *easy, const char *path, char *err, size_t errlen);
+
+/* Whether the negotiated engine answers one-shot stats at once (false before docker_negotiate). */
+bool docker_oneshot_stats(const struct docker *d);
+
 /* GET /version; negotiates the API version used for every later request (min of ours and the engine's). */
 int docker_negotiate(struct docker *d, struct docker_version *out, char *err, size_t errlen);
 
@@ -49,7 +57,8 @@ int docker_parse_version(const char *json, size_t len, struct docker_version *ou
 int docker_parse_list(const char *json, size_t len, struct container_info **out, size_t *n, char *err,
                       size_t errlen);
 int docker_parse_inspect(const char *json, size_t len, struct container_info *out, char *err, size_t errlen);
-/* One stats document (one line of a stream) into *out; wall_ms from its "read" field, mono_ns left 0. */
+/* One stats document (one line of a stream) into *out; wall_ms from its "read" field, mono_ns left 0.
+ * A stopped container's document ("read" is Go's zero time, all counters zero) gives have == 0. */
 int docker_parse_stats(const char *json, size_t len, struct sample *out, char *err, size_t errlen);
 
 enum docker_event_action {

@@ -81,7 +81,7 @@ void log_set_level(enum log_level level)
 	pthread_mutex_unlock(&log_lock);
 }
 
-static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[2048], ts[32], msg[1800];
 	vsnprintf(msg, sizeof msg, fmt, ap); /* a longer message is cut: a log line has a bounded size */

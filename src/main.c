@@ -1,2 +1,57 @@
-/* main.c — placeholder */
-int main(void) { return 0; }
+/* main.c — the lookout program: reads the configuration, picks the face (daemon, help, version) and maps
+ * failures to exit codes. The only place that exits. */
+#include "autoconfig.h"
+
+#include <curl/curl.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "daemon.h"
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout or socket is an error return, not a death */
+
+	struct config cfg;
+	char err[1024];
+	if (config_load(&cfg, argc, argv, NULL, err, sizeof err)) {
+		fprintf(stderr, "lookout: %s\n", err);
+		config_free(&cfg);
+		return 2;
+	}
+	int rc = 0;
+	switch (cfg.mode) {
+	case MODE_HELP:
+		config_print_help(stdout, "lookout");
+		break;
+	case MODE_VERSION:
+		printf("lookout %s\n", PACKAGE_VERSION);
+		break;
+	case MODE_DUMP_MAN:
+		config_print_man(stdout);
+		break;
+	case MODE_DUMP_EXAMPLE:
+		config_print_example(stdout);
+		break;
+	case MODE_DAEMON:
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			fprintf(stderr, "lookout: cannot initialise libcurl\n");
+			rc = 1;
+			break;
+		}
+		rc = daemon_run(&cfg);
+		curl_global_cleanup();
+		break;
+	case MODE_DASHBOARD:
+		fprintf(stderr, "lookout: the terminal dashboard is not part of this build yet; "
+		                "run 'lookout --daemon' (see lookout --help)\n");
+		rc = 2;
+		break;
+	}
+	config_free(&cfg);
+	return rc;
+}

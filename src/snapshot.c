@@ -1,2 +1,75 @@
-/* snapshot.c — placeholder until the module lands. */
+/* snapshot.c — allocation and reference counting of snapshots and shared container info.
+ * Nothing here decides what goes into a snapshot (collector.c does). */
 #include "snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct shared_info *shared_info_new(struct container_info *info)
+{
+	struct shared_info *si = malloc(sizeof *si);
+	if (!si) {
+		container_info_free(info);
+		memset(info, 0, sizeof *info);
+		return NULL;
+	}
+	atomic_init(&si->refs, 1);
+	si->info = *info;
+	memset(info, 0, sizeof *info);
+	return si;
+}
+
+struct shared_info *shared_info_ref(struct shared_info *si)
+{
+	if (si)
+		atomic_fetch_add_explicit(&si->refs, 1, memory_order_relaxed);
+	return si;
+}
+
+void shared_info_unref(struct shared_info *si)
+{
+	if (si && atomic_fetch_sub_explicit(&si->refs, 1, memory_order_acq_rel) == 1) {
+		container_info_free(&si->info);
+		free(si);
+	}
+}
+
+struct snapshot *snapshot_alloc(size_t n)
+{
+	struct snapshot *s = calloc(1, sizeof *s + n * sizeof s->c[0]);
+	if (!s)
+		return NULL;
+	atomic_init(&s->refs, 1);
+	s->n = n;
+	return s;
+}
+
+struct snapshot *snapshot_ref(struct snapshot *s)
+{
+	if (s)
+		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+	return s;
+}
+
+void snapshot_unref(struct snapshot *s)
+{
+	if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		shared_info_unref(s->c[i].si);
+		series_view_release(&s->c[i].hist);
+	}
+	free(s);
+}
+
+const char *metric_source_name(enum metric_source src)
+{
+	switch (src) {
+	case MSRC_CGROUP:
+		return "cgroup";
+	case MSRC_API:
+		return "api";
+	default:
+		return "";
+	}
+}

@@ -1,3 +1,72 @@
+/* snapshot.h — the immutable, reference-counted picture of every watched container that the collector publishes
+ * after each tick or event. Readers (CSV, status line, later the screen, rules and HTTP) only ever see
+ * snapshots; they never touch the collector's state. Building one is the collector's job. */
 #ifndef LOOKOUT_SNAPSHOT_H
 #define LOOKOUT_SNAPSHOT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "container.h"
+#include "docker.h"
+#include "sample.h"
+#include "series.h"
+
+/* An inspect result shared by many snapshots; replaced, never changed, when the engine says something new. */
+struct shared_info {
+	atomic_int refs;
+	struct container_info info;
+};
+/* Takes ownership of *info's members (info is zeroed). NULL on ENOMEM (info's members are then freed). */
+struct shared_info *shared_info_new(struct container_info *info);
+struct shared_info *shared_info_ref(struct shared_info *si);
+void shared_info_unref(struct shared_info *si);
+
+enum metric_source { MSRC_NONE = 0, MSRC_CGROUP, MSRC_API };
+
+struct snap_container {
+	struct shared_info *si;      /* id, name, image, labels, limits */
+	enum container_state state;
+	enum container_health health;
+	bool up;                     /* running and not unhealthy (DESIGN.md) */
+	int64_t state_since_ms;      /* when it entered this state; the engine's event time when known */
+	int restarts;
+	int exit_code;               /* of the last exit, -1 if unknown */
+	bool oom_killed;
+	bool have_metrics;           /* m holds numbers from the newest sample */
+	struct metrics m;
+	enum metric_source source;
+	int response_ms;             /* -1 until probes exist */
+	int http_status;             /* 0 until probes exist */
+	struct series_view hist;
+};
+
+struct snapshot {
+	atomic_int refs;
+	uint64_t seq;     /* increases with every publication */
+	uint64_t tick;    /* number of the sampling tick this snapshot closes, 0 for event-only updates */
+	int64_t wall_ms;  /* when it was published */
+	int64_t tick_wall_ms; /* when the newest tick's samples were taken */
+	bool engine_up;
+	char engine_error[512];      /* why the engine is unreachable, for a person */
+	char engine_endpoint[512];
+	struct docker_version version;
+	char host[256];              /* the engine's host name (CSV host column) */
+	uint64_t host_mem_bytes;
+	unsigned host_cpus;
+	double self_cpu_pct;         /* lookout's own cost */
+	uint64_t self_rss_bytes;
+	size_t n;
+	struct snap_container c[];   /* sorted by name */
+};
+
+/* An empty snapshot with room for n containers (all zero); NULL on ENOMEM. */
+struct snapshot *snapshot_alloc(size_t n);
+struct snapshot *snapshot_ref(struct snapshot *s);
+void snapshot_unref(struct snapshot *s); /* NULL is fine */
+
+const char *metric_source_name(enum metric_source s); /* "", "cgroup", "api" */
+
 #endif

@@ -9,7 +9,7 @@
 
 static int tap_n, tap_failed;
 
-static void tap_result(int ok, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void tap_result(int ok, const char *fmt, va_list ap)
 {
 	tap_n++;
 	if (!ok)

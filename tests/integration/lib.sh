@@ -1,0 +1,150 @@
+# lib.sh — TAP helpers and CSV helpers for the shell integration tests (source it from bash).
+#
+#   plan 12            ok COND_STATUS "what"     is GOT WANT "what"    diag "text"
+#   check "what" CMD...                          poll_until "CMD" DEADLINE_S [INTERVAL_S]
+#   csv_field_counts FILE   csv_py FILE 'python body using rows'       done_testing
+#
+# Tests never depend on timing luck: anything that happens asynchronously is waited for with
+# poll_until and a generous deadline, and a failure says what was seen last.
+
+TAP_N=0
+TAP_FAILED=0
+TAP_PLANNED=
+
+PY=/usr/bin/python3
+
+plan() { TAP_PLANNED=$1; echo "1..$1"; }
+
+# Comments go to stdout so that they land in the .log next to the results they explain.
+diag() {
+	local line
+	printf '%s\n' "$*" | while IFS= read -r line; do printf '# %s\n' "$line"; done
+}
+
+# ok STATUS DESCRIPTION: STATUS 0 is a pass.
+ok() {
+	local status=$1; shift
+	TAP_N=$((TAP_N + 1))
+	if [ "$status" -eq 0 ]; then
+		printf 'ok %d - %s\n' "$TAP_N" "$*"
+	else
+		TAP_FAILED=$((TAP_FAILED + 1))
+		printf 'not ok %d - %s\n' "$TAP_N" "$*"
+	fi
+	return "$status"
+}
+
+# check DESCRIPTION CMD [ARGS...]: run CMD; its exit status is the result, its output a diagnostic.
+check() {
+	local desc=$1 out status
+	shift
+	out=$("$@" 2>&1)
+	status=$?
+	ok "$status" "$desc"
+	[ -n "$out" ] && diag "$out"
+	return "$status"
+}
+
+# is GOT WANT DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diag "got:  '$1'" "want: '$2'"
+		return 1
+	fi
+}
+
+skip() { TAP_N=$((TAP_N + 1)); printf 'ok %d # SKIP %s\n' "$TAP_N" "$*"; }
+
+# skip_rest REASON: mark every remaining planned test as skipped (after a fatal setup failure).
+skip_rest() {
+	while [ -n "$TAP_PLANNED" ] && [ "$TAP_N" -lt "$TAP_PLANNED" ]; do skip "$*"; done
+}
+
+bail() { echo "Bail out! $*"; exit 1; }
+
+# done_testing: without a plan, print one now; the exit status says whether everything passed.
+done_testing() {
+	[ -z "$TAP_PLANNED" ] && echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}
+
+# poll_until CMD DEADLINE_S [INTERVAL_S]: eval CMD until it succeeds; 1 when the deadline passes.
+poll_until() {
+	local cmd=$1 deadline interval=${3:-0.2}
+	deadline=$(($(date +%s) + $2))
+	while :; do
+		eval "$cmd" && return 0
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep "$interval"
+	done
+}
+
+# now_s: wall clock in seconds with nanoseconds, for comparing with the CSV's timestamps.
+now_s() { date +%s.%N; }
+
+# csv_field_counts FILE: one line per CSV record (RFC 4180: quoted fields may hold commas, quotes
+# as "" and line breaks) with its field count. A small state machine, independent of the daemon's
+# writer and of Python's csv module, so the two can check each other.
+csv_field_counts() {
+	LC_ALL=C awk '
+	BEGIN { inq = 0; n = 1 }
+	{
+		line = $0
+		sub(/\r$/, "", line)
+		for (i = 1; i <= length(line); i++) {
+			c = substr(line, i, 1)
+			if (inq) {
+				if (c == "\"") {
+					if (substr(line, i + 1, 1) == "\"") i++
+					else inq = 0
+				}
+			} else if (c == "\"") inq = 1
+			else if (c == ",") n++
+		}
+		if (!inq) { print n; n = 1 }
+	}
+	END { if (inq) print "unterminated-quote" }' "$1"
+}
+
+# csv_py FILE CODE: run CODE under Debian's python3 with `header` (list) and `rows` (list of dicts,
+# every field a string) read from FILE by the csv module. CODE prints diagnostics and calls
+# sys.exit(1) on failure. In scope: args (extra arguments), num(s) -> float or None, ts(s) -> epoch
+# seconds of an ISO-8601 UTC time or None, rows_for(full_id) -> that container's rows.
+IFS= read -r -d '' CSV_PY_PRELUDE <<'PYEOF' || :
+import csv, datetime, io, json, re, statistics, sys
+def num(s):
+    try:
+        return float(s) if s not in (None, "") else None
+    except ValueError:
+        return None
+def ts(s):
+    if not s:
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z", s)
+    if not m:
+        return None
+    frac = float("0." + m.group(7)) if m.group(7) else 0.0
+    d = datetime.datetime(*[int(x) for x in m.groups()[:6]], tzinfo=datetime.timezone.utc)
+    return d.timestamp() + frac
+args = sys.argv[2:]
+with open(sys.argv[1], "rb") as f:
+    raw = f.read()
+# A file still being written may end in the middle of a record: read only whole lines (the final
+# checks look at the last byte separately).
+raw = raw[:raw.rfind(b"\n") + 1]
+records = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline=""), strict=True))
+header = records[0] if records else []
+rows = [dict(zip(header, r)) for r in records[1:]]
+def rows_for(cid):
+    """Rows of one container, given its full id; the CSV may hold the full or a short (>= 12) id."""
+    return [r for r in rows if len(r.get("container_id") or "") >= 12 and cid.startswith(r["container_id"])]
+PYEOF
+
+csv_py() {
+	local file=$1 code=$2
+	shift 2
+	"$PY" -c "$CSV_PY_PRELUDE$code" "$file" "$@"
+}

@@ -1,0 +1,82 @@
+/* test_util.c — clocks, buffers, strict parsing and the escaping of untrusted text for CSV and terminals. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "util.h"
+
+static const char *csv(const char *s, struct buf *b)
+{
+	buf_reset(b);
+	buf_csv_field(b, s);
+	return b->data ? b->data : "";
+}
+
+static const char *term(const char *s, size_t max, struct buf *b)
+{
+	buf_reset(b);
+	buf_term_safe(b, s, max);
+	return b->data ? b->data : "";
+}
+
+int main(void)
+{
+	struct buf b;
+	buf_init(&b);
+	char ts[32];
+	int64_t ms;
+
+	is_str(fmt_iso8601_ms(0, ts, sizeof ts), "1970-01-01T00:00:00.000Z", "epoch formats");
+	is_str(fmt_iso8601_ms(1795496110123LL, ts, sizeof ts), "2026-11-24T04:55:10.123Z", "a 2026 time formats");
+	ok(parse_rfc3339_ms("2026-11-24T04:55:10.123456789Z", &ms) == 0 && ms == 1795496110123LL,
+	   "RFC 3339 with nanoseconds parses to ms");
+	ok(parse_rfc3339_ms("2026-11-24T06:55:10+02:00", &ms) == 0 && ms == 1795496110000LL,
+	   "an offset is applied");
+	ok(parse_rfc3339_ms("0001-01-01T00:00:00Z", &ms) == 0 && ms == 0, "Go's zero time is 0");
+	ok(parse_rfc3339_ms("2026-13-01T00:00:00Z", &ms) == -1, "month 13 is refused");
+	ok(parse_rfc3339_ms("yesterday", &ms) == -1, "text is refused");
+	ok(parse_rfc3339_ms("2026-11-24T04:55:10", &ms) == -1, "a missing zone is refused");
+
+	is_str(csv("plain", &b), "plain", "a plain field is not quoted");
+	is_str(csv("a,b", &b), "\"a,b\"", "a comma is quoted");
+	is_str(csv("say \"hi\"", &b), "\"say \"\"hi\"\"\"", "quotes are doubled");
+	is_str(csv("two\nlines", &b), "\"two\nlines\"", "a newline is kept inside quotes");
+	is_str(csv("\033[31mred", &b), "?[31mred", "an escape character is neutralised");
+	is_str(csv("caf\xc3\xa9", &b), "caf\xc3\xa9", "valid UTF-8 is kept");
+	is_str(csv("bad\xff", &b), "bad?", "invalid UTF-8 is replaced");
+	is_str(csv("", &b), "", "an empty field stays empty");
+
+	is_str(term("\033]0;pwned\007name", 0, &b), "?]0;pwned?name", "terminal: escape and bell neutralised");
+	is_str(term("a\xc2\x9b" "31m", 0, &b), "a?" "?31m", "terminal: C1 CSI is neutralised");
+	is_str(term("\xe2\x96\x88\xe2\x96\x88", 0, &b), "\xe2\x96\x88\xe2\x96\x88", "terminal: block glyphs kept");
+	is_str(term("abcdef", 3, &b), "abc", "terminal: length limited");
+	is_str(term("\xe2\x96\x88", 2, &b), "??", "terminal: a sequence cut by the limit is not emitted whole");
+
+	double d;
+	int64_t i;
+	bool flag;
+	ok(parse_double(" 2.5 ", &d) == 0 && d == 2.5, "double with blanks");
+	ok(parse_double("2.5s", &d) == -1, "double with a unit is refused");
+	ok(parse_double("", &d) == -1, "empty double is refused");
+	ok(parse_double("nan", &d) == -1, "NaN is refused");
+	ok(parse_int64("42", &i) == 0 && i == 42, "int");
+	ok(parse_int64("4.2", &i) == -1, "a fraction is not an int");
+	ok(parse_int64("99999999999999999999", &i) == -1, "overflow is refused");
+	ok(parse_bool("Yes", &flag) == 0 && flag, "Yes is true");
+	ok(parse_bool("off", &flag) == 0 && !flag, "off is false");
+	ok(parse_bool("maybe", &flag) == -1, "maybe is refused");
+
+	buf_reset(&b);
+	for (int k = 0; k < 1000; k++)
+		buf_printf(&b, "%04d", k);
+	ok(b.len == 4000 && strncmp(b.data + 3996, "0999", 4) == 0, "buffer grows across many appends");
+	buf_reset(&b);
+	char big[600];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	buf_printf(&b, "<%s>", big);
+	ok(b.len == 601 && b.data[600] == '>', "a long printf is not truncated");
+
+	buf_free(&b);
+	return tap_done();
+}
