@@ -398,6 +398,14 @@ int config_load(struct config *cfg, int argc, char **argv, char *const *envp, ch
 	opts[no] = (struct option){NULL, 0, NULL, 0};
 	shorts[ns] = '\0';
 
+	/* A subcommand comes first; getopt then sees the rest as if it were the whole command line. */
+	if (argc > 1 && strcmp(argv[1], "check") == 0) {
+		cfg->mode = MODE_CHECK;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+
 	/* Pass 1: flags into the flag layer (they win), and where the files are. */
 	const char *config_path = NULL, *env_path = NULL;
 	char *env_config = NULL;
@@ -420,6 +428,10 @@ int config_load(struct config *cfg, int argc, char **argv, char *const *envp, ch
 		switch (c) {
 		case 'd':
 		case OPT_DAEMON:
+			if (cfg->mode == MODE_CHECK) {
+				snprintf(err, errlen, "check and --daemon exclude each other");
+				goto out;
+			}
 			cfg->mode = MODE_DAEMON;
 			continue;
 		case 'h':

@@ -15,6 +15,7 @@ enum color_mode { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER };
 enum run_mode {
 	MODE_DASHBOARD = 0, /* no mode given */
 	MODE_DAEMON,        /* --daemon */
+	MODE_CHECK,         /* `lookout check`: one sampling pass for cron */
 	MODE_HELP,          /* --help */
 	MODE_VERSION,       /* --version */
 	MODE_DUMP_MAN,      /* --dump-man: the man page, generated from the key table (maintainers) */
@@ -42,8 +43,10 @@ struct config {
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),
- * --env-file and the config file. Returns 0; or -1 with one line for a person in err (the key, the value,
- * what is allowed) — the caller exits 2 (3 under `check`). cfg must be freed with config_free either way. */
+ * --env-file and the config file. A subcommand (`check`) may come first: cfg->mode is set from it before
+ * anything else is parsed, so the caller can pick the exit status of a failure. Returns 0; or -1 with one
+ * line for a person in err (the key, the value, what is allowed) — the caller exits 2 (3 under `check`).
+ * cfg must be freed with config_free either way. */
 int config_load(struct config *cfg, int argc, char **argv, char *const *envp, char *err, size_t errlen);
 void config_free(struct config *cfg);
 

@@ -20,8 +20,9 @@ int main(int argc, char **argv)
 	char err[1024];
 	if (config_load(&cfg, argc, argv, NULL, err, sizeof err)) {
 		fprintf(stderr, "lookout: %s\n", err);
+		int status = cfg.mode == MODE_CHECK ? 3 : 2; /* monitoring-plugin convention: 3 = UNKNOWN */
 		config_free(&cfg);
-		return 2;
+		return status;
 	}
 	int rc = 0;
 	switch (cfg.mode) {
@@ -45,6 +46,10 @@ int main(int argc, char **argv)
 		}
 		rc = daemon_run(&cfg);
 		curl_global_cleanup();
+		break;
+	case MODE_CHECK:
+		fprintf(stderr, "lookout: check is not part of this build yet; run 'lookout --daemon'\n");
+		rc = 3;
 		break;
 	case MODE_DASHBOARD:
 		fprintf(stderr, "lookout: the terminal dashboard is not part of this build yet; "
