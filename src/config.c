@@ -16,10 +16,8 @@
 #include "log.h"
 #include "util.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
-#define DEFAULT_CONFIG_FILE SYSCONFDIR "/lookout.conf"
+/* Fixed, not $(sysconfdir): the documented place, the same for every build (and in the man page). */
+#define DEFAULT_CONFIG_FILE "/etc/lookout.conf"
 
 extern char **environ;
 

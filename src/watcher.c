@@ -192,7 +192,12 @@ static void *watcher_main(void *arg)
 			backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
 			continue;
 		}
-		int64_t since = w->last_event_ns ? w->last_event_ns + 1 : 0;
+		/* The request only goes out at the first poll, after the list below: ask for events from a moment
+		 * before now, so a change between the list and the subscription is replayed, not lost. Replays are
+		 * harmless (state updates are idempotent). */
+		if (!w->last_event_ns)
+			w->last_event_ns = (now_wall_ms() - 1000) * 1000000;
+		int64_t since = w->last_event_ns + 1;
 		struct docker_events *ev = docker_events_open(w->docker, since, err, sizeof err);
 		if (!ev) {
 			w->cbs.engine(w->cbs.arg, NULL, NULL, err);
@@ -204,8 +209,6 @@ static void *watcher_main(void *arg)
 		was_up = true;
 		last_err[0] = '\0';
 		backoff_ms = BACKOFF_MIN_MS;
-		if (!w->last_event_ns)
-			w->last_event_ns = now_wall_ms() * 1000000;
 
 		int64_t next_list = 0;
 		for (;;) {
