@@ -72,7 +72,7 @@ engine__try_start() {
 	local driver=$1 deadline hosts
 	hosts=(-H "unix://$ENGINE_SOCK")
 	[ -n "$ENGINE_TCP_PORT" ] && hosts+=(-H "tcp://127.0.0.1:$ENGINE_TCP_PORT")
-	rm -rf "$ENGINE_DIR/data" "$ENGINE_DIR/exec"
+	rm -rf --one-file-system "$ENGINE_DIR/data" "$ENGINE_DIR/exec"
 	mkdir -p "$ENGINE_DIR/data" "$ENGINE_DIR/exec"
 	: >"$ENGINE_DIR/dockerd.log"
 	dockerd --config-file "$ENGINE_DIR/daemon.json" \
@@ -122,7 +122,8 @@ engine_start() {
 	mkdir -p "$DOCKER_CONFIG"
 
 	local driver attempt
-	for driver in overlay2 vfs; do
+	# ENGINE_DRIVERS overrides the order (e.g. "vfs" to try the fallback by hand).
+	for driver in ${ENGINE_DRIVERS:-overlay2 vfs}; do
 		for attempt in 1 2 3; do
 			ENGINE_TCP_PORT=
 			[ -n "$tcp" ] && ENGINE_TCP_PORT=$(engine_free_port)
