@@ -13,7 +13,7 @@ engine_require
 IMAGE=lookout-test/busybox:latest
 WORK=$(mktemp -d /tmp/lookout-ops-test.XXXXXX) || bail "mktemp failed"
 LPID=
-engine_on_cleanup '[ -n "$LPID" ] && kill -TERM "$LPID" 2>/dev/null; wait 2>/dev/null'
+engine_on_cleanup '[ -z "$LPID" ] || { kill -TERM "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null; }'
 engine_on_cleanup 'rm -rf "$WORK"'
 engine_start
 engine_image "$IMAGE"
