@@ -16,6 +16,8 @@
 #include "cgroup.h"
 #include "log.h"
 #include "metrics.h"
+#include "probe.h"
+#include "rules.h"
 #include "statstream.h"
 #include "util.h"
 #include "watcher.h"
@@ -62,6 +64,10 @@ struct tracked {
 	enum metric_source src;
 	struct series hist;
 	struct complaint complaint;
+	char *probe_url;            /* the URL the prober has for it, NULL = none */
+	bool have_probe;
+	struct probe_result probe;
+	struct complaint probe_complaint;
 };
 
 struct collector {
@@ -71,6 +77,12 @@ struct collector {
 	struct host_facts host;
 	struct watcher *watcher;
 	struct statstream *stats;
+	struct prober *prober;      /* created when the first container has a health URL */
+	char **probes;              /* owned copy of o.probes */
+	struct rules_config rules_cfg;
+	struct rules *rules;        /* NULL: no rules */
+	struct alert_history *alerts; /* the recent transitions the last snapshot carries */
+	struct complaint rules_complaint;
 
 	pthread_t thread;
 	bool started, stopped;
@@ -213,6 +225,12 @@ static void decide_watched(struct collector *c, struct tracked *t)
 
 /* ---- tracked containers (collector thread) --------------------------------------------------------- */
 
+/* The name for messages: the engine may omit it, the id is always there. */
+static const char *display_name(const struct tracked *t)
+{
+	return t->si && t->si->info.name && *t->si->info.name ? t->si->info.name : t->id;
+}
+
 static struct tracked *find(struct collector *c, const char *id)
 {
 	for (size_t i = 0; i < c->nt; i++)
@@ -259,10 +277,20 @@ static void stop_sampling(struct collector *c, struct tracked *t)
 	t->have_prev = t->have_cur = t->have_metrics = false;
 }
 
+static void stop_probing(struct collector *c, struct tracked *t)
+{
+	if (t->probe_url && c->prober)
+		prober_unwatch(c->prober, t->id);
+	free(t->probe_url);
+	t->probe_url = NULL;
+	t->have_probe = false;
+}
+
 static void drop(struct collector *c, size_t i)
 {
 	struct tracked *t = c->t[i];
 	stop_sampling(c, t);
+	stop_probing(c, t);
 	shared_info_unref(t->si);
 	series_free(&t->hist);
 	free(t);
@@ -299,8 +327,8 @@ static void apply_info(struct collector *c, struct container_info *info)
 		t->exit_code = in->exit_code;
 		t->oom_killed = in->oom_killed;
 	}
-	if (t->cg && t->cg_pid != in->pid)
-		stop_sampling(c, t);
+	if ((t->cg || t->cg_unusable) && t->cg_pid != in->pid)
+		stop_sampling(c, t); /* a new process: its cgroup is tried afresh */
 	bool was = t->watched;
 	decide_watched(c, t);
 	if (t->watched && !was && in->name)
@@ -314,7 +342,7 @@ static void apply_event(struct collector *c, const struct docker_event *ev)
 		for (size_t i = 0; i < c->nt; i++)
 			if (strcmp(c->t[i]->id, ev->id) == 0) {
 				if (c->t[i]->watched && c->t[i]->si)
-					log_info("%s (%.12s) was removed", c->t[i]->si->info.name, ev->id);
+					log_info("%s (%.12s) was removed", display_name(c->t[i]), ev->id);
 				drop(c, i);
 				break;
 			}
@@ -327,6 +355,8 @@ static void apply_event(struct collector *c, const struct docker_event *ev)
 	switch (ev->action) {
 	case DEV_START:
 	case DEV_UNPAUSE:
+		if (ev->action == DEV_START)
+			t->oom_killed = false; /* a new run; the last one's OOM stays in the log */
 		set_state(t, CSTATE_RUNNING, ms);
 		if (t->watched || (t->si && collector_selects(&c->o, &t->si->info)))
 			log_info("%s (%.12s) started", name, t->id);
@@ -350,7 +380,10 @@ static void apply_event(struct collector *c, const struct docker_event *ev)
 	case DEV_HEALTH:
 		if (t->watched && t->health != ev->health)
 			log_info("%s (%.12s) is %s", name, t->id, container_health_name(ev->health));
-		t->health = ev->health;
+		/* Unhealthy waits for the inspect the watcher makes right after this event: it brings the check's
+		 * output too, and an alert without the reason is half an alert. */
+		if (ev->health != CHEALTH_UNHEALTHY)
+			t->health = ev->health;
 		break;
 	default:
 		break;
@@ -416,23 +449,32 @@ static bool sample_cgroup(struct collector *c, struct tracked *t, struct sample 
 	if (pid <= 0)
 		return false;
 	if (!t->cg && !t->cg_unusable) {
+		t->cg_pid = pid;
 		t->cg = cgroup_open(c->host_root, pid, err, sizeof err);
+		/* A pid from a remote engine, or a stale one reused by another process, must not lend its cgroup:
+		 * every driver's path (cgroupfs /docker/<id>, systemd docker-<id>.scope, libpod-<id>.scope) names
+		 * the container. */
+		if (t->cg && !strstr(cgroup_dir(t->cg), t->id)) {
+			snprintf(err, sizeof err, "the cgroup of pid %d (%s) is not this container's", pid,
+			         cgroup_dir(t->cg));
+			cgroup_close(t->cg);
+			t->cg = NULL;
+		}
 		if (!t->cg) {
 			t->cg_unusable = true;
 			if (c->o.source == SOURCE_CGROUP)
 				log_complain(&t->complaint, LOG_WARN, "%s: cgroup files not readable: %s",
-				             t->si->info.name, err);
+				             display_name(t), err);
 			else
 				log_info("%s: cgroup files not readable (%s); using the engine's stats API",
-				         t->si->info.name, err);
+				         display_name(t), err);
 			return false;
 		}
-		t->cg_pid = pid;
 	}
 	if (!t->cg)
 		return false;
 	if (cgroup_read(t->cg, s, err, sizeof err)) {
-		log_debug("%s: %s", t->si->info.name, err);
+		log_debug("%s: %s", display_name(t), err);
 		cgroup_close(t->cg);
 		t->cg = NULL; /* reopened when the engine reports a new pid */
 		return false;
@@ -493,14 +535,99 @@ static void sample_one(struct collector *c, struct tracked *t)
 	t->have_prev = t->have_cur;
 	t->cur = s;
 	t->have_cur = true;
-	metrics_compute(t->have_prev ? &t->prev : NULL, &t->cur, &c->host, &t->m);
+	/* The engine already bounds an unlimited container by its own host's memory: only cgroup numbers need
+	 * this host's. */
+	static const struct host_facts engine_host = {0, 0};
+	metrics_compute(t->have_prev ? &t->prev : NULL, &t->cur, src == MSRC_API ? &engine_host : &c->host, &t->m);
 	t->have_metrics = true;
 	t->src = src;
 }
 
 static bool up_of(const struct tracked *t)
 {
-	return t->state == CSTATE_RUNNING && t->health != CHEALTH_UNHEALTHY;
+	return t->state == CSTATE_RUNNING && t->health != CHEALTH_UNHEALTHY &&
+	       !(t->have_probe && t->probe.failure != PROBE_OK);
+}
+
+/* The health URL of a container: --probe NAME=URL first, then its lookout.url label. */
+const char *collector_probe_url(const struct collector_opts *o, const struct container_info *in)
+{
+	for (size_t i = 0; i < o->nprobes; i++) {
+		const char *eq = strchr(o->probes[i], '=');
+		if (eq && in->name && strlen(in->name) == (size_t)(eq - o->probes[i]) &&
+		    strncmp(in->name, o->probes[i], (size_t)(eq - o->probes[i])) == 0)
+			return eq + 1;
+	}
+	const char *v = container_label(in, "lookout.url");
+	return v && *v ? v : NULL;
+}
+
+static const char *probe_url_of(const struct collector *c, const struct tracked *t)
+{
+	return collector_probe_url(&c->o, &t->si->info);
+}
+
+/* A URL as it may be shown: without user:password@ (secrets are never logged). */
+static void url_shown(const char *url, char *out, size_t len)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme ? scheme + 3 : url;
+	const char *slash = strchr(host, '/');
+	const char *at = strchr(host, '@');
+	if (at && (!slash || at < slash))
+		snprintf(out, len, "%.*s%s", (int)(host - url), url, at + 1);
+	else
+		snprintf(out, len, "%s", url);
+}
+
+/* Hands the container's URL to the prober and takes its newest result; never waits for the network. */
+static void probe_update(struct collector *c, struct tracked *t)
+{
+	const char *url = t->state == CSTATE_RUNNING && t->si ? probe_url_of(c, t) : NULL;
+	if (!url) {
+		stop_probing(c, t);
+		return;
+	}
+	char err[512];
+	if (!c->prober) {
+		double tmo = c->o.probe_timeout_s > 0 ? c->o.probe_timeout_s : 5;
+		c->prober = prober_new((long)(tmo * 1000), (int)(c->o.interval_s * 1000), err, sizeof err);
+		if (!c->prober) {
+			log_complain(&t->probe_complaint, LOG_ERROR, "HTTP probes cannot run: %s", err);
+			return;
+		}
+	}
+	if (!t->probe_url || strcmp(t->probe_url, url) != 0) {
+		stop_probing(c, t);
+		char shown[600];
+		url_shown(url, shown, sizeof shown);
+		if (prober_watch(c->prober, t->id, url)) {
+			/* Configured but unusable: a failed check the user sees, not a silent no-op. */
+			memset(&t->probe, 0, sizeof t->probe);
+			t->probe.response_ms = -1;
+			t->probe.failure = PROBE_OTHER;
+			snprintf(t->probe.error, sizeof t->probe.error, "%.200s is not an http:// or https:// URL", shown);
+			t->have_probe = true;
+			return;
+		}
+		t->probe_url = strdup(url);
+		if (!t->probe_url) {
+			prober_unwatch(c->prober, t->id);
+			return;
+		}
+	}
+	struct probe_result r;
+	if (prober_latest(c->prober, t->id, &r) == 1) {
+		if (r.failure != PROBE_OK) {
+			/* The URL goes with the reason: a person must see which check failed. */
+			char shown[600], why[256];
+			url_shown(url, shown, sizeof shown);
+			snprintf(why, sizeof why, "%s", r.error);
+			snprintf(r.error, sizeof r.error, "%.120s: %.120s", shown, why);
+		}
+		t->probe = r;
+		t->have_probe = true;
+	}
 }
 
 static void sample_self(struct collector *c)
@@ -542,12 +669,13 @@ static void tick(struct collector *c)
 		if (!t->watched)
 			continue;
 		sample_one(c, t);
+		probe_update(c, t);
 		struct point p = {
 			.wall_ms = c->tick_wall_ms,
 			.cpu_pct = t->have_metrics ? (float)t->m.cpu_pct : NAN,
 			.mem_pct = t->have_metrics ? (float)t->m.mem_pct : NAN,
 			.mem_used_mb = t->have_metrics ? (float)(t->m.mem_used_bytes / 1048576.0) : NAN,
-			.response_ms = -1,
+			.response_ms = t->have_probe && t->probe.failure == PROBE_OK ? t->probe.response_ms : -1,
 			.status = up_of(t) ? PT_UP : t->state == CSTATE_RUNNING ? PT_UNHEALTHY : PT_DOWN,
 		};
 		if (series_append(&t->hist, &p))
@@ -562,6 +690,40 @@ static int by_name(const void *a, const void *b)
 	const char *nx = x->si && x->si->info.name ? x->si->info.name : x->si ? x->si->info.id : "";
 	const char *ny = y->si && y->si->info.name ? y->si->info.name : y->si ? y->si->info.id : "";
 	return strcmp(nx, ny);
+}
+
+#define RECENT_ALERTS 100
+
+/* Rules are cheap CPU work, so they run here, on every snapshot (an event's too, so a kill is an alert at
+ * once). The transitions go into the snapshot; writing them to the alert log is a consumer's job. */
+static void evaluate_rules(struct collector *c, struct snapshot *s)
+{
+	struct alert_transition *tr = NULL;
+	size_t n = 0;
+	char err[256];
+	if (rules_eval(c->rules, s->c, s->n, now_wall_ms(), &tr, &n, err, sizeof err))
+		log_complain(&c->rules_complaint, LOG_ERROR, "%s", err);
+	if (n == 0) {
+		free(tr);
+		return;
+	}
+	size_t old = c->alerts ? c->alerts->n : 0;
+	size_t keep = old + n > RECENT_ALERTS ? (n >= RECENT_ALERTS ? 0 : RECENT_ALERTS - n) : old;
+	size_t take = n > RECENT_ALERTS ? RECENT_ALERTS : n;
+	struct alert_history *h = malloc(sizeof *h + (keep + take) * sizeof h->t[0]);
+	if (!h) {
+		log_complain(&c->rules_complaint, LOG_ERROR, "out of memory keeping alert transitions");
+		free(tr);
+		return;
+	}
+	atomic_init(&h->refs, 1);
+	h->n = keep + take;
+	if (keep)
+		memcpy(h->t, c->alerts->t + (old - keep), keep * sizeof h->t[0]);
+	memcpy(h->t + keep, tr + (n - take), take * sizeof h->t[0]);
+	free(tr);
+	alert_history_unref(c->alerts);
+	c->alerts = h;
 }
 
 static void publish(struct collector *c, bool is_tick)
@@ -591,8 +753,12 @@ static void publish(struct collector *c, bool is_tick)
 		sc->have_metrics = t->have_metrics && is_live(t->state);
 		sc->m = t->m;
 		sc->source = t->src;
-		sc->response_ms = -1;
-		sc->http_status = 0;
+		sc->response_ms = t->have_probe && t->probe.failure == PROBE_OK ? t->probe.response_ms : -1;
+		sc->http_status = t->have_probe ? t->probe.http_status : 0;
+		sc->probed = t->have_probe;
+		sc->probe_ok = t->have_probe && t->probe.failure == PROBE_OK;
+		if (t->have_probe && t->probe.failure != PROBE_OK)
+			snprintf(sc->probe_error, sizeof sc->probe_error, "%s", t->probe.error);
 		series_view_take(&t->hist, 0, &sc->hist);
 	}
 	qsort(s->c, n, sizeof s->c[0], by_name);
@@ -607,11 +773,18 @@ static void publish(struct collector *c, bool is_tick)
 	s->host_cpus = c->host.ncpus;
 	s->self_cpu_pct = c->self_cpu_pct;
 	s->self_rss_bytes = c->self_rss;
+	if (c->rules && c->engine_up)
+		evaluate_rules(c, s);
+	s->alerts_ref = alert_history_ref(c->alerts);
+	s->recent_alerts = c->alerts ? c->alerts->t : NULL;
+	s->nrecent_alerts = c->alerts ? c->alerts->n : 0;
 
 	pthread_mutex_lock(&c->lock);
 	s->seq = ++c->seq;
 	if (is_tick)
-		s->tick = ++c->tick;
+		++c->tick;
+	s->tick = c->tick; /* event updates carry the newest tick too, so no reader skips one */
+	s->is_tick = is_tick;
 	struct snapshot *old = c->latest;
 	c->latest = s;
 	pthread_cond_broadcast(&c->published);
@@ -700,6 +873,19 @@ struct collector *collector_new(const struct collector_opts *o, char *err, size_
 		if (!(c->names[i] = strdup(o->names[i])))
 			goto oom;
 	c->o.names = c->names;
+	c->probes = calloc(o->nprobes + 1, sizeof *c->probes);
+	if (!c->probes)
+		goto oom;
+	for (size_t i = 0; i < o->nprobes; i++)
+		if (!(c->probes[i] = strdup(o->probes[i])))
+			goto oom;
+	c->o.probes = c->probes;
+	if (o->rules) {
+		c->rules_cfg = *o->rules;
+		c->o.rules = &c->rules_cfg;
+		if (!(c->rules = rules_new(&c->rules_cfg)))
+			goto oom;
+	}
 	c->o.docker_host = c->docker_host;
 	c->o.host_root = c->host_root;
 	double hist = o->history_s > 0 ? o->history_s : 3600;
@@ -730,10 +916,18 @@ struct collector *collector_new(const struct collector_opts *o, char *err, size_
 		snprintf(c->endpoint, sizeof c->endpoint, "%s", docker_endpoint(d));
 		docker_free(d);
 	}
+	/* A remote engine's pids are not ours: its containers' cgroup files are not on this host. */
+	if (c->o.source == SOURCE_AUTO && strncmp(c->endpoint, "unix://", 7) != 0)
+		c->o.source = SOURCE_API;
 	return c;
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
+	rules_free(c->rules);
+	if (c->probes)
+		for (size_t i = 0; i < o->nprobes; i++)
+			free(c->probes[i]);
+	free(c->probes);
 	if (c->names)
 		for (size_t i = 0; i < o->nnames; i++)
 			free(c->names[i]);
@@ -764,9 +958,8 @@ void collector_stop(struct collector *c)
 	if (!c || c->stopped)
 		return;
 	c->stopped = true;
-	/* Discovery first, so no message arrives after the collector's last snapshot. */
-	watcher_free(c->watcher);
-	c->watcher = NULL;
+	/* The collector first: it finishes its tick and stops at once, whatever discovery is waiting for.
+	 * Messages discovery posts after that are freed unread by collector_free. */
 	pthread_mutex_lock(&c->lock);
 	c->stop = true;
 	pthread_cond_broadcast(&c->cond);
@@ -774,8 +967,12 @@ void collector_stop(struct collector *c)
 	pthread_mutex_unlock(&c->lock);
 	if (c->started)
 		pthread_join(c->thread, NULL);
+	watcher_free(c->watcher);
+	c->watcher = NULL;
 	statstream_free(c->stats);
 	c->stats = NULL;
+	prober_free(c->prober);
+	c->prober = NULL;
 }
 
 void collector_free(struct collector *c)
@@ -786,6 +983,11 @@ void collector_free(struct collector *c)
 	while (c->nt)
 		drop(c, c->nt - 1);
 	free(c->t);
+	rules_free(c->rules);
+	alert_history_unref(c->alerts);
+	for (size_t i = 0; i < c->o.nprobes; i++)
+		free(c->probes[i]);
+	free(c->probes);
 	for (struct msg *m = c->head, *n; m; m = n) {
 		n = m->next;
 		msg_free(m);

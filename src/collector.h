@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "rules.h"
 #include "snapshot.h"
 
 struct collector_opts {
@@ -23,6 +24,10 @@ struct collector_opts {
 	size_t nnames;
 	bool label_enable;        /* only containers labelled lookout.enable=true */
 	double history_s;         /* how much history each container keeps */
+	char *const *probes;      /* "NAME=URL": health URLs given on the command line (win over lookout.url) */
+	size_t nprobes;
+	double probe_timeout_s;   /* per HTTP probe; 0 = 5 s */
+	const struct rules_config *rules; /* evaluate alert rules on every snapshot; NULL = no rules */
 };
 
 struct collector;
@@ -42,5 +47,7 @@ struct snapshot *collector_wait(struct collector *c, uint64_t after_seq, int tim
 
 /* Whether a container of this name/id/labels passes --container and --label-enable. */
 bool collector_selects(const struct collector_opts *o, const struct container_info *info);
+/* The health URL of a container: --probe NAME=URL first, then its lookout.url label; NULL = none. */
+const char *collector_probe_url(const struct collector_opts *o, const struct container_info *info);
 
 #endif

@@ -63,6 +63,55 @@ static const struct key keys[] = {
 	 OFF(containers)},
 	{"LOOKOUT_LABEL_ENABLE", "label-enable", 0, T_BOOL, "false", 0, 0, NULL, NULL,
 	 "Watch only containers labelled lookout.enable=true.", OFF(label_enable)},
+	{"LOOKOUT_PROBES", "probe", 0, T_LIST, "", 0, 0, NULL, "NAME=URL",
+	 "Health URL of a container (http:// or https://), probed every interval; wins over the container's "
+	 "lookout.url label. The flag repeats, the variable takes a comma list (so a URL here cannot hold a comma; "
+	 "use the label for that).",
+	 OFF(probes)},
+	{"LOOKOUT_PROBE_TIMEOUT", "probe-timeout", 0, T_SECONDS, "5", 0.1, 300, NULL, "SECONDS",
+	 "How long an HTTP probe may take, connecting included, before it counts as failed (timeout).",
+	 OFF(probe_timeout_s)},
+	{"CPU_THRESHOLD", "cpu-threshold", 0, T_INT, "40", 1, 100000, NULL, "PERCENT",
+	 "high_cpu alert above this CPU % (100 = one core, as docker stats shows it). Per container: label "
+	 "lookout.cpu_threshold.",
+	 OFF(cpu_threshold)},
+	{"CPU_THRESHOLD_BASIS", "cpu-threshold-basis", 0, T_ENUM, "docker", 0, 0, "docker|limit", "BASIS",
+	 "What CPU_THRESHOLD is compared with: docker (the CPU % of docker stats) or limit (% of the container's "
+	 "own CPU limit).",
+	 OFF(cpu_threshold_basis)},
+	{"MEMORY_THRESHOLD", "memory-threshold", 0, T_INT, "80", 1, 100, NULL, "PERCENT",
+	 "high_memory alert above this % of the container's memory limit (host memory when unlimited). Per "
+	 "container: label lookout.memory_threshold.",
+	 OFF(memory_threshold)},
+	{"RESPONSE_TIME_THRESHOLD", "response-time-threshold", 0, T_INT, "1000", 1, 3600000, NULL, "MS",
+	 "slow_response alert when the HTTP probe takes longer than this many milliseconds. Per container: label "
+	 "lookout.response_time_threshold.",
+	 OFF(response_time_threshold)},
+	{"LOOKOUT_CPU_HYSTERESIS", "cpu-hysteresis", 0, T_INT, "5", 0, 100000, NULL, "POINTS",
+	 "A firing high_cpu alert resolves only when CPU falls this many points below its threshold, so a value "
+	 "sitting on the threshold does not flap.",
+	 OFF(cpu_hysteresis)},
+	{"LOOKOUT_MEMORY_HYSTERESIS", "memory-hysteresis", 0, T_INT, "5", 0, 100, NULL, "POINTS",
+	 "A firing high_memory alert resolves only this many points below its threshold.", OFF(memory_hysteresis)},
+	{"LOOKOUT_RESPONSE_HYSTERESIS", "response-hysteresis", 0, T_INT, "200", 0, 3600000, NULL, "MS",
+	 "A firing slow_response alert resolves only this many milliseconds below its threshold.",
+	 OFF(response_hysteresis)},
+	{"LOOKOUT_ALERT_FOR", "alert-for", 0, T_SECONDS, "30", 0, 86400, NULL, "SECONDS",
+	 "How long high_cpu, high_memory or slow_response must hold before the alert fires (one spike does not), "
+	 "and how long the value must stay below threshold minus hysteresis before it resolves.",
+	 OFF(alert_for_s)},
+	{"LOOKOUT_DOWN_FOR", "down-for", 0, T_SECONDS, "0", 0, 86400, NULL, "SECONDS",
+	 "How long a container must be down (not running) before container_down fires.", OFF(down_for_s)},
+	{"LOOKOUT_HEALTH_FOR", "health-for", 0, T_SECONDS, "0", 0, 86400, NULL, "SECONDS",
+	 "How long a running container must fail its HEALTHCHECK or HTTP probe before health_failed fires.",
+	 OFF(health_for_s)},
+	{"LOOKOUT_RESTART_LOOP_COUNT", "restart-loop-count", 0, T_INT, "3", 1, 1000, NULL, "N",
+	 "restart_loop alert when a container restarts this many times within LOOKOUT_RESTART_LOOP_WINDOW.",
+	 OFF(restart_loop_count)},
+	{"LOOKOUT_RESTART_LOOP_WINDOW", "restart-loop-window", 0, T_SECONDS, "300", 1, 86400, NULL, "SECONDS",
+	 "The window of the restart_loop alert.", OFF(restart_loop_window_s)},
+	{"LOOKOUT_CHECK_JSON", "json", 0, T_BOOL, "false", 0, 0, NULL, NULL,
+	 "lookout check: print the result as JSON instead of a table.", OFF(check_json)},
 	{"LOOKOUT_LIST_INTERVAL", "list-interval", 0, T_SECONDS, "30", 1, 86400, NULL, "SECONDS",
 	 "How often the container list is fetched to heal events the stream missed.", OFF(list_interval_s)},
 	{"LOOKOUT_STATUS_EVERY", "status-every", 0, T_INT, "5", 0, 1000000, NULL, "TICKS",
@@ -71,11 +120,25 @@ static const struct key keys[] = {
 	{"LOOKOUT_LOG_LEVEL", "log-level", 0, T_ENUM, "info", 0, 0, "error|warn|info|debug", "LEVEL",
 	 "Least severe message written to the log.", OFF(log_level)},
 	{"LOOKOUT_LOG_FILE", "log-file", 0, T_PATH, "", 0, 0, NULL, "FILE",
-	 "Log file. Empty: OUTPUT_DIR/container_monitor.log in daemon mode, standard error otherwise.",
+	 "Log file. Empty: OUTPUT_DIR/container_monitor.log in daemon mode, $XDG_STATE_HOME/lookout/lookout.log "
+	 "(~/.local/state/lookout/lookout.log) under the dashboard, standard error otherwise.",
 	 OFF(log_file)},
 	{"LOOKOUT_COLOR", "color", 0, T_ENUM, "auto", 0, 0, "auto|always|never", "WHEN",
 	 "Colour on standard output: auto (only on a terminal, and not when NO_COLOR is set), always or never.",
 	 OFF(color)},
+	{"LOOKOUT_ASCII", "ascii", 0, T_BOOL, "false", 0, 0, NULL, NULL,
+	 "Dashboard: draw with plain ASCII characters only (the default follows the locale: UTF-8 block and "
+	 "line glyphs when its codeset is UTF-8).",
+	 OFF(ascii)},
+	{"LOOKOUT_NO_COLOR", "no-color", 0, T_BOOL, "false", 0, 0, NULL, NULL,
+	 "Dashboard: no colour, only bold, dim and reverse (as the NO_COLOR variable does; same as --color never).",
+	 OFF(no_color)},
+	{"LOOKOUT_GAUGE_WARN", "gauge-warn", 0, T_INT, "60", 1, 100, NULL, "PERCENT",
+	 "Dashboard: CPU and memory gauges turn yellow (and show a warning mark) from this percent.",
+	 OFF(gauge_warn)},
+	{"LOOKOUT_GAUGE_CRIT", "gauge-crit", 0, T_INT, "80", 1, 100, NULL, "PERCENT",
+	 "Dashboard: CPU and memory gauges turn red (and show a critical mark) from this percent.",
+	 OFF(gauge_crit)},
 };
 #define NKEYS ARRAY_LEN(keys)
 
@@ -151,8 +214,11 @@ static int read_kv_file(struct pending *p, const char *path, enum layer from, ch
 		return -1;
 	}
 	int rc = 0, lineno = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	/* Line by line with strchr, not strtok: blank lines must count for the line numbers in messages. */
+	for (char *line = text, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
 		char *s = trim(line);
 		if (*s == '\0' || *s == '#')
@@ -311,6 +377,8 @@ static int apply(struct config *cfg, const struct key *k, const char *v, const c
 			goto bad;
 		if (k->offset == OFF(log_level))
 			cfg->log_level = idx;
+		else if (k->offset == OFF(cpu_threshold_basis))
+			cfg->cpu_threshold_basis = idx;
 		else
 			*(int *)field = idx; /* source_kind, color_mode: plain enums */
 		return 0;
@@ -326,8 +394,14 @@ static int apply(struct config *cfg, const struct key *k, const char *v, const c
 	case T_LIST:
 		if (has_control(v))
 			goto bad;
-		if (split_list(v, &cfg->containers, &cfg->ncontainers))
+		if (k->offset == OFF(probes) ? split_list(v, &cfg->probes, &cfg->nprobes)
+		                             : split_list(v, &cfg->containers, &cfg->ncontainers))
 			goto oom;
+		for (size_t i = 0; k->offset == OFF(probes) && i < cfg->nprobes; i++)
+			if (!strchr(cfg->probes[i], '=') || cfg->probes[i][0] == '=') {
+				snprintf(allowed, sizeof allowed, "NAME=URL entries");
+				goto bad;
+			}
 		return 0;
 	}
 	return 0;
@@ -578,6 +652,11 @@ void config_free(struct config *cfg)
 	free(cfg->containers);
 	cfg->containers = NULL;
 	cfg->ncontainers = 0;
+	for (size_t i = 0; i < cfg->nprobes; i++)
+		free(cfg->probes[i]);
+	free(cfg->probes);
+	cfg->probes = NULL;
+	cfg->nprobes = 0;
 	free(cfg->config_file);
 	free(cfg->env_file);
 	cfg->config_file = cfg->env_file = NULL;
@@ -610,6 +689,8 @@ void config_print_help(FILE *out, const char *prog)
 	fprintf(out,
 	        "Usage: %s [OPTION]...             terminal dashboard\n"
 	        "       %s --daemon [OPTION]...    headless: CSV metrics and the log under --output-dir\n"
+	        "       %s check [OPTION]...       one sampling pass for cron; exit 0 OK, 1 warning, 2 critical,\n"
+	        "                                  3 unknown\n"
 	        "\n"
 	        "lookout watches the containers of a Docker engine: CPU, memory, I/O, up/down.\n"
 	        "\n"
@@ -621,7 +702,7 @@ void config_print_help(FILE *out, const char *prog)
 	        "  -V, --version          show the version and exit\n"
 	        "\n"
 	        "Settings (flag > environment > --env-file > config file > default):\n",
-	        prog, prog);
+	        prog, prog, prog);
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 		char head[128];
@@ -668,6 +749,7 @@ void config_print_man(FILE *out)
 	      ".TH LOOKOUT 1 \"\" \"lookout " PACKAGE_VERSION "\" \"User Commands\"\n"
 	      ".SH NAME\nlookout \\- container monitor for Docker hosts\n"
 	      ".SH SYNOPSIS\n.B lookout\n[\\fIOPTION\\fR]...\n.br\n.B lookout \\-\\-daemon\n[\\fIOPTION\\fR]...\n"
+	      ".br\n.B lookout check\n[\\fIOPTION\\fR]...\n"
 	      ".SH DESCRIPTION\n"
 	      "lookout watches the containers of a Docker engine (or Podman's compatible socket): CPU and memory as "
 	      ".BR docker\\ stats (1)\n"
@@ -723,11 +805,17 @@ void config_print_man(FILE *out)
 	      "net_tx_bps, blk_read_bps, blk_write_bps, pids, restarts, response_ms, http_status, state_since. "
 	      "A file with another header is renamed aside, never mixed.\n"
 	      ".TP\n.I OUTPUT_DIR/container_monitor.log\nlookout's own log.\n"
+	      ".TP\n.I OUTPUT_DIR/container_alerts.log\nOne logfmt line per alert transition (ts, level, state, alert, "
+	      "container, container_id, value, threshold, since, seq, msg), appended and synced before anything acts "
+	      "on it; untrusted text is quoted and escaped so that one line is one record.\n"
+	      ".TP\n.I OUTPUT_DIR/.lookout\\-check.state\nThe alert rules' state that\n.B lookout check\n"
+	      "keeps between runs.\n"
 	      ".TP\n.I " DEFAULT_CONFIG_FILE "\nThe config file, if present.\n"
 	      ".SH SIGNALS\n"
 	      ".TP\n.BR SIGTERM ,\\ SIGINT\nFinish the current tick, flush, exit 0.\n"
 	      ".TP\n.B SIGHUP\nReopen the CSV and log files (after logrotate).\n"
 	      ".SH EXIT STATUS\n0 success; 1 runtime failure; 2 bad usage or configuration.\n"
+	      "Under\n.BR check :\n0 OK, 1 warning, 2 critical, 3 unknown (engine unreachable, bad configuration).\n"
 	      ".SH ENVIRONMENT\n.B NO_COLOR\nturns colour off.\n"
 	      ".SH SEE ALSO\n.BR docker (1)\n",
 	      out);

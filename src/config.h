@@ -38,8 +38,21 @@ struct config {
 	int log_level; /* enum log_level */
 	char *log_file;
 	enum color_mode color;
+	char **probes;     /* "NAME=URL", NULL-terminated */
+	size_t nprobes;
+	double probe_timeout_s;
+	long cpu_threshold, memory_threshold, response_time_threshold; /* %, %, ms */
+	int cpu_threshold_basis; /* enum cpu_basis (rules.h) */
+	long cpu_hysteresis, memory_hysteresis, response_hysteresis;    /* points, points, ms */
+	double alert_for_s, down_for_s, health_for_s;
+	long restart_loop_count;
+	double restart_loop_window_s;
+	bool check_json;   /* lookout check --json */
 	char *config_file; /* the config file that was read, or NULL */
 	char *env_file;
+	bool ascii;         /* dashboard: plain-ASCII glyphs */
+	bool no_color;      /* dashboard: no colour (as NO_COLOR) */
+	long gauge_warn, gauge_crit; /* dashboard: gauge colour bands, percent */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),

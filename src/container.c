@@ -16,6 +16,8 @@ void container_info_free(struct container_info *c)
 	free(c->image);
 	free(c->cpuset_cpus);
 	free(c->cgroup_parent);
+	free(c->health_output);
+	c->health_output = NULL;
 	for (size_t i = 0; i < c->nlabels; i++) {
 		free(c->labels[i].key);
 		free(c->labels[i].value);
@@ -43,6 +45,7 @@ int container_info_copy(struct container_info *dst, const struct container_info 
 	dst->image = dup_or_fail(src->image, &ok);
 	dst->cpuset_cpus = dup_or_fail(src->cpuset_cpus, &ok);
 	dst->cgroup_parent = dup_or_fail(src->cgroup_parent, &ok);
+	dst->health_output = dup_or_fail(src->health_output, &ok);
 	dst->labels = NULL;
 	dst->nlabels = 0;
 	if (ok && src->nlabels) {

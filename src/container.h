@@ -36,6 +36,7 @@ struct container_info {
 	char *image;   /* as the user named it (Config.Image), else the list's Image */
 	enum container_state state;
 	enum container_health health;
+	char *health_output;     /* output of the newest HEALTHCHECK run (untrusted), may be NULL */
 	int exit_code;
 	bool oom_killed;
 	int restart_count;

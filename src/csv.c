@@ -152,7 +152,9 @@ int csv_format_rows(struct buf *b, const struct snapshot *s)
 		int rc = buf_puts(b, ts);
 		rc |= buf_puts(b, ",");
 		rc |= buf_csv_field(b, s->host);
-		rc |= buf_printf(b, ",%s,", in->id);
+		rc |= buf_puts(b, ",");
+		rc |= buf_csv_field(b, in->id); /* an engine's answer, so quoted like any other text */
+		rc |= buf_puts(b, ",");
 		rc |= buf_csv_field(b, in->name ? in->name : "");
 		rc |= buf_puts(b, ",");
 		rc |= buf_csv_field(b, in->image ? in->image : "");

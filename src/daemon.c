@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alertlog.h"
+#include "check.h"
 #include "collector.h"
 #include "csv.h"
 #include "log.h"
@@ -74,9 +76,12 @@ static void print_status(const struct snapshot *s, bool color)
 	fmt_iso8601_ms(s->tick_wall_ms, ts, sizeof ts);
 	ts[19] = 'Z';
 	ts[20] = '\0';
-	if (!s->engine_up)
-		buf_printf(&out, "%s %sengine unreachable%s: %s\n", ts, col.bad, col.reset,
-		           s->engine_error[0] ? s->engine_error : "connecting");
+	if (!s->engine_up) {
+		/* The reason may quote the engine's own words: untrusted on a terminal. */
+		buf_printf(&out, "%s %sengine unreachable%s: ", ts, col.bad, col.reset);
+		buf_term_safe(&out, s->engine_error[0] ? s->engine_error : "connecting", 400);
+		buf_puts(&out, "\n");
+	}
 	else if (s->n == 0)
 		buf_printf(&out, "%s %sno containers watched%s\n", ts, col.dim, col.reset);
 	for (size_t i = 0; i < s->n; i++) {
@@ -115,6 +120,30 @@ static void print_status(const struct snapshot *s, bool color)
 		fwrite(out.data, 1, out.len, stdout);
 	fflush(stdout);
 	buf_free(&out);
+}
+
+/* Appends the snapshot's transitions newer than *written_seq to the alert log (synced before returning), so the
+ * log — the notifier's queue — has them before anything else acts on them. */
+static void write_alerts(struct alertlog *al, const struct snapshot *s, uint64_t *written_seq,
+                         struct complaint *complaint)
+{
+	size_t first = s->nrecent_alerts;
+	while (first > 0 && s->recent_alerts[first - 1].seq > *written_seq)
+		first--;
+	if (first == s->nrecent_alerts)
+		return;
+	const struct alert_transition *t = s->recent_alerts + first;
+	size_t n = s->nrecent_alerts - first;
+	if (t[0].seq > *written_seq + 1)
+		log_error("%llu alert transitions came faster than they could be written and are missing from the "
+		          "alert log", (unsigned long long)(t[0].seq - *written_seq - 1));
+	char err[1024];
+	if (alertlog_append(al, t, n, err, sizeof err)) {
+		log_complain(complaint, LOG_ERROR, "%s", err);
+		return; /* retried with the next snapshot: the transitions stay in the recent list */
+	}
+	log_complain_clear(complaint, "the alert log is being written again");
+	*written_seq = t[n - 1].seq;
 }
 
 static bool want_color(const struct config *cfg)
@@ -159,6 +188,16 @@ int daemon_run(const struct config *cfg)
 		log_close();
 		return 1;
 	}
+	n = snprintf(path, sizeof path, "%s/container_alerts.log", cfg->output_dir);
+	struct alertlog *alerts = n > 0 && (size_t)n < sizeof path ? alertlog_open(path, err, sizeof err) : NULL;
+	if (!alerts) {
+		fprintf(stderr, "lookout: %s\n", n > 0 && (size_t)n < sizeof path ? err : "output directory path too long");
+		csv_close(csv);
+		log_close();
+		return 1;
+	}
+	struct rules_config rules;
+	check_rules_config(cfg, &rules);
 
 	/* Signals are taken synchronously by this thread; every thread started below inherits the mask. */
 	sigset_t set;
@@ -179,6 +218,10 @@ int daemon_run(const struct config *cfg)
 		.nnames = cfg->ncontainers,
 		.label_enable = cfg->label_enable,
 		.history_s = 3600,
+		.probes = cfg->probes,
+		.nprobes = cfg->nprobes,
+		.probe_timeout_s = cfg->probe_timeout_s,
+		.rules = &rules,
 	};
 	struct collector *c = collector_new(&o, err, sizeof err);
 	if (!c || collector_start(c, err, sizeof err)) {
@@ -186,6 +229,7 @@ int daemon_run(const struct config *cfg)
 		log_error("%s", err);
 		collector_free(c);
 		csv_close(csv);
+		alertlog_close(alerts);
 		log_close();
 		return 1;
 	}
@@ -194,14 +238,15 @@ int daemon_run(const struct config *cfg)
 	         cfg->output_dir);
 
 	bool color = want_color(cfg);
-	uint64_t seq = 0, written_tick = 0;
-	struct complaint csv_complaint = {0};
+	uint64_t seq = 0, written_tick = 0, written_alert = 0;
+	struct complaint csv_complaint = {0}, alert_complaint = {0};
 	bool stop = false;
 	int exit_code = 0;
 	while (!stop) {
 		struct snapshot *s = collector_wait(c, seq, 200);
 		if (s) {
 			seq = s->seq;
+			write_alerts(alerts, s, &written_alert, &alert_complaint);
 			if (s->tick && s->tick > written_tick) {
 				written_tick = s->tick;
 				if (csv_write_snapshot(csv, s, err, sizeof err))
@@ -218,10 +263,10 @@ int daemon_run(const struct config *cfg)
 		while ((sig = sigtimedwait(&set, NULL, &zero)) > 0) {
 			if (sig == SIGHUP) {
 				log_reopen();
-				if (csv_reopen(csv, err, sizeof err))
+				if (csv_reopen(csv, err, sizeof err) || alertlog_reopen(alerts, err, sizeof err))
 					log_error("%s", err);
 				else
-					log_info("reopened the log and metrics.csv (SIGHUP)");
+					log_info("reopened the log, metrics.csv and the alert log (SIGHUP)");
 			} else {
 				log_info("stopping (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 				stop = true;
@@ -231,11 +276,14 @@ int daemon_run(const struct config *cfg)
 	collector_stop(c);
 	/* The tick that was in progress when the signal came is published by now: keep it. */
 	struct snapshot *last = collector_latest(c);
+	if (last)
+		write_alerts(alerts, last, &written_alert, &alert_complaint);
 	if (last && last->tick > written_tick && csv_write_snapshot(csv, last, err, sizeof err))
 		log_error("%s", err);
 	snapshot_unref(last);
 	collector_free(c);
 	csv_close(csv);
+	alertlog_close(alerts);
 	log_info("stopped");
 	log_close();
 	return exit_code;

@@ -690,6 +690,13 @@ int docker_parse_inspect(const char *json, size_t len, struct container_info *ou
 	out->started_at_ms = time_ms(get_str(state, "StartedAt"));
 	out->finished_at_ms = time_ms(get_str(state, "FinishedAt"));
 	out->health = container_health_parse(get_str(get(state, "Health"), "Status"));
+	const cJSON *hlog = get(get(state, "Health"), "Log");
+	if (cJSON_IsArray(hlog) && cJSON_GetArraySize(hlog) > 0) {
+		/* The newest run is last; its output says why a check fails (untrusted: escaped by every writer). */
+		const char *o = get_str(cJSON_GetArrayItem(hlog, cJSON_GetArraySize(hlog) - 1), "Output");
+		if (o && !(out->health_output = strndup(o, 4096)))
+			oom = true;
+	}
 	if (!get_int(root, "RestartCount", &out->restart_count) || out->restart_count < 0)
 		out->restart_count = 0;
 

@@ -83,12 +83,17 @@ void log_set_level(enum log_level level)
 
 __attribute__((format(printf, 2, 0))) static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[2048], ts[32], msg[1800];
-	vsnprintf(msg, sizeof msg, fmt, ap); /* a longer message is cut: a log line has a bounded size */
-	/* Messages may quote untrusted text (names, engine errors): keep one message on one line. */
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r' || (unsigned char)*p < 0x20)
-			*p = ' ';
+	char line[2048], ts[32], raw[1800], msg[1800];
+	vsnprintf(raw, sizeof raw, fmt, ap); /* a longer message is cut: a log line has a bounded size */
+	/* Messages may quote untrusted text (names, engine errors) and people tail -f this file in a terminal:
+	 * one message stays on one line, with no control characters or broken UTF-8. */
+	struct buf safe;
+	buf_init(&safe);
+	if (buf_term_safe(&safe, raw, 0) == 0 && safe.data)
+		snprintf(msg, sizeof msg, "%s", safe.data);
+	else
+		snprintf(msg, sizeof msg, "(unprintable message)");
+	buf_free(&safe);
 	fmt_iso8601_ms(now_wall_ms(), ts, sizeof ts);
 	int n = snprintf(line, sizeof line, "%s %-5s %s\n", ts, level_names[level], msg);
 	if (n < 0)

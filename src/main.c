@@ -7,14 +7,25 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include "check.h"
 #include "config.h"
 #include "daemon.h"
+#include "dashboard.h"
 
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout or socket is an error return, not a death */
+	/* Each watched container keeps its cgroup files (and maybe a stats stream) open: take every descriptor
+	 * the hard limit allows rather than failing at a few dozen containers under a 1024 soft limit. */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 
 	struct config cfg;
 	char err[1024];
@@ -48,13 +59,28 @@ int main(int argc, char **argv)
 		curl_global_cleanup();
 		break;
 	case MODE_CHECK:
-		fprintf(stderr, "lookout: check is not part of this build yet; run 'lookout --daemon'\n");
-		rc = 3;
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			fprintf(stderr, "lookout: cannot initialise libcurl\n");
+			rc = 3;
+			break;
+		}
+		rc = check_run(&cfg);
+		curl_global_cleanup();
 		break;
 	case MODE_DASHBOARD:
-		fprintf(stderr, "lookout: the terminal dashboard is not part of this build yet; "
-		                "run 'lookout --daemon' (see lookout --help)\n");
-		rc = 2;
+		if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
+			fprintf(stderr, "lookout: standard output is not a terminal; use 'lookout --daemon', "
+			                "'lookout check' or 'lookout report' (see lookout --help)\n");
+			rc = 2;
+			break;
+		}
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			fprintf(stderr, "lookout: cannot initialise libcurl\n");
+			rc = 1;
+			break;
+		}
+		rc = dashboard_run(&cfg);
+		curl_global_cleanup();
 		break;
 	}
 	config_free(&cfg);

@@ -59,6 +59,7 @@ void snapshot_unref(struct snapshot *s)
 		shared_info_unref(s->c[i].si);
 		series_view_release(&s->c[i].hist);
 	}
+	alert_history_unref(s->alerts_ref);
 	free(s);
 }
 

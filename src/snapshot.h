@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert.h"
 #include "container.h"
 #include "docker.h"
 #include "sample.h"
@@ -38,15 +39,20 @@ struct snap_container {
 	bool have_metrics;           /* m holds numbers from the newest sample */
 	struct metrics m;
 	enum metric_source source;
-	int response_ms;             /* -1 until probes exist */
-	int http_status;             /* 0 until probes exist */
+	int response_ms;             /* newest HTTP probe's time; -1 when no probe or it failed */
+	int http_status;             /* newest HTTP probe's status; 0 when none or no answer */
+	bool probed;                 /* the container has a health URL and a probe result */
+	bool probe_ok;               /* that result passed (2xx/3xx in time) */
+	char probe_error[256];       /* why it failed, for a person (untrusted text: escape it) */
+	uint32_t firing_alerts;      /* bit (1u << enum alert_kind) per alert firing now */
 	struct series_view hist;
 };
 
 struct snapshot {
 	atomic_int refs;
 	uint64_t seq;     /* increases with every publication */
-	uint64_t tick;    /* number of the sampling tick this snapshot closes, 0 for event-only updates */
+	uint64_t tick;    /* number of the newest completed sampling tick (0 before the first) */
+	bool is_tick;     /* published by a tick (true) or by an engine event between ticks (false) */
 	int64_t wall_ms;  /* when it was published */
 	int64_t tick_wall_ms; /* when the newest tick's samples were taken */
 	bool engine_up;
@@ -58,6 +64,11 @@ struct snapshot {
 	unsigned host_cpus;
 	double self_cpu_pct;         /* lookout's own cost */
 	uint64_t self_rss_bytes;
+	/* The most recent alert transitions (at most about 100), oldest first; recent_alerts points into
+	 * alerts_ref, which the snapshot holds a reference to. Transitions carry increasing seq numbers. */
+	const struct alert_transition *recent_alerts;
+	size_t nrecent_alerts;
+	struct alert_history *alerts_ref;
 	size_t n;
 	struct snap_container c[];   /* sorted by name */
 };

@@ -24,9 +24,18 @@ struct watcher {
 	bool started;
 	atomic_bool stop;
 	int64_t last_event_ns; /* resume point after a reconnect */
-	/* Ids already inspected, so a list inspects only what is new. */
-	char (*known)[65];
+	/* Containers already inspected and the state the engine last listed them in, so a list inspects only
+	 * what is new or changed. */
+	struct known {
+		char id[65];
+		enum container_state state;
+	} *known;
 	size_t nknown, capknown;
+	/* Ids whose events asked for an inspect; done after the poll returns, so a burst of events cannot
+	 * keep the thread inside curl's callback (and away from its stop flag). */
+	char (*dirty)[65];
+	size_t ndirty, capdirty;
+	struct complaint list_complaint;
 };
 
 struct watcher *watcher_new(const char *host_url, double list_interval_s, const struct watcher_cbs *cbs,
@@ -59,36 +68,53 @@ static void sleep_ms_unless_stopped(struct watcher *w, int ms)
 	}
 }
 
-static bool known_has(const struct watcher *w, const char *id)
+static struct known *known_find(const struct watcher *w, const char *id)
 {
 	for (size_t i = 0; i < w->nknown; i++)
-		if (strcmp(w->known[i], id) == 0)
-			return true;
-	return false;
+		if (strcmp(w->known[i].id, id) == 0)
+			return &w->known[i];
+	return NULL;
 }
 
-static void known_add(struct watcher *w, const char *id)
+static void known_set(struct watcher *w, const char *id, enum container_state state)
 {
-	if (known_has(w, id))
-		return;
-	if (w->nknown == w->capknown) {
-		size_t cap = w->capknown ? w->capknown * 2 : 64;
-		void *p = realloc(w->known, cap * sizeof *w->known);
-		if (!p)
-			return; /* it will be inspected again at the next list: harmless */
-		w->known = p;
-		w->capknown = cap;
+	struct known *k = known_find(w, id);
+	if (!k) {
+		if (w->nknown == w->capknown) {
+			size_t cap = w->capknown ? w->capknown * 2 : 64;
+			void *p = realloc(w->known, cap * sizeof *w->known);
+			if (!p)
+				return; /* it will be inspected again at the next list: harmless */
+			w->known = p;
+			w->capknown = cap;
+		}
+		k = &w->known[w->nknown++];
+		snprintf(k->id, sizeof k->id, "%s", id);
 	}
-	snprintf(w->known[w->nknown++], 65, "%s", id);
+	k->state = state;
 }
 
 static void known_del(struct watcher *w, const char *id)
 {
-	for (size_t i = 0; i < w->nknown; i++)
-		if (strcmp(w->known[i], id) == 0) {
-			memcpy(w->known[i], w->known[--w->nknown], 65);
+	struct known *k = known_find(w, id);
+	if (k)
+		*k = w->known[--w->nknown];
+}
+
+static void dirty_add(struct watcher *w, const char *id)
+{
+	for (size_t i = 0; i < w->ndirty; i++)
+		if (strcmp(w->dirty[i], id) == 0)
 			return;
-		}
+	if (w->ndirty == w->capdirty) {
+		size_t cap = w->capdirty ? w->capdirty * 2 : 16;
+		void *p = realloc(w->dirty, cap * sizeof *w->dirty);
+		if (!p)
+			return; /* the next list heals it */
+		w->dirty = p;
+		w->capdirty = cap;
+	}
+	snprintf(w->dirty[w->ndirty++], 65, "%s", id);
 }
 
 /* Inspects id and hands the result on; a container that vanished meanwhile is not an error. */
@@ -102,7 +128,7 @@ static void inspect(struct watcher *w, const char *id)
 		container_info_free(&info);
 		return;
 	}
-	known_add(w, info.id);
+	known_set(w, info.id, info.state);
 	w->cbs.info(w->cbs.arg, &info);
 	container_info_free(&info); /* members moved out by the callee are NULL now */
 }
@@ -114,25 +140,28 @@ static int list_and_heal(struct watcher *w)
 	size_t n = 0;
 	char err[512];
 	if (docker_list(w->docker, true, &list, &n, err, sizeof err)) {
-		log_warn("listing containers failed: %s", err);
+		log_complain(&w->list_complaint, LOG_WARN, "listing containers failed: %s", err);
 		return -1;
 	}
+	log_complain_clear(&w->list_complaint, "listing containers works again");
 	char (*ids)[65] = calloc(n ? n : 1, sizeof *ids);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !atomic_load(&w->stop); i++) {
 		if (ids)
 			snprintf(ids[i], 65, "%s", list[i].id);
-		if (!known_has(w, list[i].id))
+		/* New, or in another state than we last saw: an event was missed, so ask again. */
+		const struct known *k = known_find(w, list[i].id);
+		if (!k || (list[i].state != CSTATE_UNKNOWN && k->state != list[i].state))
 			inspect(w, list[i].id);
 	}
 	/* Forget ids that are gone, so a re-used name is inspected afresh. */
 	for (size_t k = 0; k < w->nknown;) {
 		bool present = false;
 		for (size_t i = 0; i < n && !present; i++)
-			present = strcmp(w->known[k], list[i].id) == 0;
+			present = strcmp(w->known[k].id, list[i].id) == 0;
 		if (present)
 			k++;
 		else
-			memcpy(w->known[k], w->known[--w->nknown], 65);
+			w->known[k] = w->known[--w->nknown];
 	}
 	if (ids)
 		w->cbs.listed(w->cbs.arg, (const char(*)[65])ids, n);
@@ -165,7 +194,7 @@ static void on_event(const struct docker_event *ev, void *arg)
 	case DEV_RESTART:
 	case DEV_OOM:
 		/* The event says what happened; the inspect brings the new pid, restart count and exit code. */
-		inspect(w, ev->id);
+		dirty_add(w, ev->id);
 		break;
 	default:
 		break;
@@ -210,17 +239,28 @@ static void *watcher_main(void *arg)
 		last_err[0] = '\0';
 		backoff_ms = BACKOFF_MIN_MS;
 
+		/* After a reconnect every container is inspected again: what happened during the gap is unknown. */
+		w->nknown = 0;
 		int64_t next_list = 0;
+		bool list_failed = false;
 		for (;;) {
 			if (atomic_load(&w->stop))
 				break;
 			int64_t now = now_mono_ns();
 			if (now >= next_list) {
-				if (list_and_heal(w))
-					break;
-				next_list = now + (int64_t)(w->list_interval_s * 1e9);
+				list_failed = list_and_heal(w) != 0;
+				/* A refused list (a socket proxy that forbids it) is retried with back-off, not in a loop. */
+				next_list = now + (list_failed ? (int64_t)backoff_ms * 1000000
+				                               : (int64_t)(w->list_interval_s * 1e9));
+				if (list_failed)
+					backoff_ms = backoff_ms * 2 > 30000 ? 30000 : backoff_ms * 2;
+				else
+					backoff_ms = BACKOFF_MIN_MS;
 			}
 			int rc = docker_events_poll(ev, 200, on_event, w, err, sizeof err);
+			for (size_t i = 0; i < w->ndirty && !atomic_load(&w->stop); i++)
+				inspect(w, w->dirty[i]);
+			w->ndirty = 0;
 			if (rc == 0) {
 				log_info("the engine closed the event stream; reconnecting");
 				break;
@@ -256,5 +296,6 @@ void watcher_free(struct watcher *w)
 	docker_free(w->docker);
 	free(w->host_url);
 	free(w->known);
+	free(w->dirty);
 	free(w);
 }

@@ -104,6 +104,10 @@ int main(void)
 	ok(load(&cfg, empty_env, err, sizeof err, "--config", badconf, NULL) == -1 && strstr(err, "bad.conf:1"),
 	   "a bad config-file value names file and line: %s", err);
 	config_free(&cfg);
+	const char *gaps = write_tmp("gaps.conf", "# head\n\n\nLOOKOUT_ALL = perhaps\n");
+	ok(load(&cfg, empty_env, err, sizeof err, "--config", gaps, NULL) == -1 && strstr(err, "gaps.conf:4)"),
+	   "blank lines count in the line number: %s", err);
+	config_free(&cfg);
 	const char *typo = write_tmp("typo.conf", "MONITOR_INTERVALL = 2\n");
 	ok(load(&cfg, empty_env, err, sizeof err, "--config", typo, NULL) == -1 && strstr(err, "unknown key"),
 	   "an unknown config-file key is an error: %s", err);

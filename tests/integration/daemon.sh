@@ -428,6 +428,8 @@ tcp_run() {
 	t=$(now_s)
 	engine_api "/containers/${CID[lo-mem]}/stats?stream=false&one-shot=true" >"$dir/mem-stats.json"
 	poll_until "rows_after '$csv' ${CID[lo-busy]} $t && rows_after '$csv' ${CID[lo-mem]} $t" 30 0.5
+	# A tcp engine is read through its stats API: numbers appear once two stream samples arrived.
+	poll_until "csv_py '$csv' 'sys.exit(0 if len([r for r in rows_for(args[0]) if num(r[\"cpu_pct\"]) is not None]) >= 3 else 1)' ${CID[lo-busy]}" 30 0.5
 	check "[tcp] busy cpu_pct > 5, memory holder's mem_used_bytes within 5 % of the API" csv_py "$csv" '
 v = [num(r["cpu_pct"]) for r in rows_for(args[0]) if num(r["cpu_pct"]) is not None][-3:]
 m = json.load(open(args[2]))["memory_stats"]

@@ -1,0 +1,385 @@
+/* probe.c — the HTTP prober thread: one curl multi (so connections to the same server are reused), one easy
+ * handle per target re-added every interval, and a mutex-guarded newest result per target. It never decides
+ * whether a container is healthy and never blocks a caller on the network. */
+#include "autoconfig.h"
+#include "probe.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+#define BODY_MAX_BYTES (64 * 1024) /* we only time the answer; a huge body is cut off, not read */
+
+struct target {
+	struct prober *p;
+	char id[65];
+	/* Under p->mu. */
+	char *url;
+	bool wanted, url_changed;
+	bool have;
+	struct probe_result latest;
+	/* Thread only. */
+	CURL *easy;
+	bool running;
+	size_t body;
+	int64_t next_ns;
+	char errbuf[CURL_ERROR_SIZE];
+	uint64_t n;
+};
+
+struct prober {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	CURLM *multi;
+	long timeout_ms;
+	int interval_ms;
+	bool stop;                /* under mu */
+	struct target **t;        /* under mu; only the thread frees entries */
+	size_t nt, capt;
+};
+
+const char *probe_failure_name(enum probe_failure f)
+{
+	static const char *const names[] = {"", "refused", "timeout", "dns", "tls", "http", "error"};
+	return (unsigned)f < ARRAY_LEN(names) ? names[f] : "error";
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	(void)ptr;
+	struct target *t = arg;
+	size_t n = size * nmemb;
+	t->body += n;
+	return t->body > BODY_MAX_BYTES ? 0 : n;
+}
+
+static enum probe_failure classify(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		return PROBE_REFUSED;
+	case CURLE_OPERATION_TIMEDOUT:
+		return PROBE_TIMEOUT;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return PROBE_DNS;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return PROBE_TLS;
+	default:
+		return PROBE_OTHER;
+	}
+}
+
+static void finished(struct prober *p, struct target *t, CURLcode rc)
+{
+	struct probe_result r;
+	memset(&r, 0, sizeof r);
+	long status = 0;
+	curl_off_t total_us = 0;
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+	r.wall_ms = now_wall_ms();
+	r.http_status = (int)status;
+	r.response_ms = -1;
+	bool cut = rc == CURLE_WRITE_ERROR && t->body > BODY_MAX_BYTES;
+	if ((rc == CURLE_OK || cut) && status > 0) {
+		r.response_ms = (int)(total_us / 1000);
+		if (status >= 200 && status < 400) {
+			r.failure = PROBE_OK;
+		} else {
+			r.failure = PROBE_HTTP;
+			snprintf(r.error, sizeof r.error, "HTTP %ld", status);
+		}
+	} else {
+		r.failure = classify(rc);
+		if (r.failure == PROBE_TIMEOUT)
+			snprintf(r.error, sizeof r.error, "timeout after %ld ms: %.200s", p->timeout_ms,
+			         t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+		else
+			snprintf(r.error, sizeof r.error, "%s: %.200s", probe_failure_name(r.failure),
+			         t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+	}
+	curl_multi_remove_handle(p->multi, t->easy);
+	t->running = false;
+	r.n = ++t->n;
+	pthread_mutex_lock(&p->mu);
+	if (!t->url_changed) { /* a result for an old url is no answer for the new one */
+		t->latest = r;
+		t->have = true;
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void start(struct prober *p, struct target *t, int64_t now)
+{
+	t->next_ns = now + (int64_t)p->interval_ms * 1000000;
+	pthread_mutex_lock(&p->mu);
+	char *url = xstrdup(t->url);
+	t->url_changed = false;
+	pthread_mutex_unlock(&p->mu);
+	if (!url)
+		return;
+	if (!t->easy && !(t->easy = curl_easy_init())) {
+		free(url);
+		return;
+	}
+	CURL *e = t->easy;
+	t->body = 0;
+	t->errbuf[0] = '\0';
+	/* The same easy handle is re-used: curl keeps its connection in the multi's cache between rounds. */
+	CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, url);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, p->timeout_ms);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, p->timeout_ms);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_USERAGENT, "lookout/" PACKAGE_VERSION);
+	free(url); /* curl copied it */
+	if (rc != CURLE_OK || curl_multi_add_handle(p->multi, e) != CURLM_OK) {
+		struct probe_result r;
+		memset(&r, 0, sizeof r);
+		r.wall_ms = now_wall_ms();
+		r.response_ms = -1;
+		r.failure = PROBE_OTHER;
+		snprintf(r.error, sizeof r.error, "cannot start the request: %s", curl_easy_strerror(rc));
+		r.n = ++t->n;
+		pthread_mutex_lock(&p->mu);
+		t->latest = r;
+		t->have = true;
+		pthread_mutex_unlock(&p->mu);
+		return;
+	}
+	t->running = true;
+}
+
+static void drop(struct prober *p, struct target *t)
+{
+	if (t->easy) {
+		if (t->running)
+			curl_multi_remove_handle(p->multi, t->easy);
+		curl_easy_cleanup(t->easy);
+	}
+	free(t->url);
+	free(t);
+}
+
+static void *run(void *arg)
+{
+	struct prober *p = arg;
+	for (;;) {
+		int64_t now = now_mono_ns();
+		int64_t wake = now + 1000 * 1000000LL;
+		pthread_mutex_lock(&p->mu);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		for (size_t i = 0; i < p->nt;) {
+			struct target *t = p->t[i];
+			if (!t->wanted) {
+				p->t[i] = p->t[--p->nt];
+				pthread_mutex_unlock(&p->mu);
+				drop(p, t);
+				pthread_mutex_lock(&p->mu);
+				continue;
+			}
+			i++;
+		}
+		/* Only this thread removes entries, so the walk below may drop the lock around start(). */
+		size_t nt = p->nt;
+		pthread_mutex_unlock(&p->mu);
+		for (size_t i = 0; i < nt; i++) {
+			pthread_mutex_lock(&p->mu);
+			struct target *t = p->t[i];
+			bool changed = t->url_changed;
+			pthread_mutex_unlock(&p->mu);
+			if (changed && t->running) {
+				curl_multi_remove_handle(p->multi, t->easy);
+				t->running = false;
+				t->next_ns = 0;
+			}
+			if (!t->running && now >= t->next_ns)
+				start(p, t, now);
+			if (!t->running && t->next_ns < wake)
+				wake = t->next_ns;
+		}
+		int running = 0;
+		curl_multi_perform(p->multi, &running);
+		CURLMsg *msg;
+		int left;
+		bool done = false;
+		while ((msg = curl_multi_info_read(p->multi, &left))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			struct target *t = NULL;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+			if (t) {
+				finished(p, t, msg->data.result);
+				done = true;
+			}
+		}
+		if (done)
+			continue; /* a finished target's next start time was not in wake: plan again at once */
+		now = now_mono_ns();
+		int timeout_ms = (int)((wake - now) / 1000000);
+		if (timeout_ms < 0)
+			timeout_ms = 0;
+		if (timeout_ms > 1000)
+			timeout_ms = 1000;
+		curl_multi_poll(p->multi, NULL, 0, timeout_ms, NULL);
+	}
+	return NULL;
+}
+
+struct prober *prober_new(long timeout_ms, int interval_ms, char *err, size_t errlen)
+{
+	struct prober *p = calloc(1, sizeof *p);
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
+	p->interval_ms = interval_ms > 0 ? interval_ms : 1000;
+	if (!(p->multi = curl_multi_init())) {
+		snprintf(err, errlen, "cannot initialise libcurl");
+		free(p);
+		return NULL;
+	}
+	int rc = pthread_mutex_init(&p->mu, NULL);
+	if (rc == 0) {
+		rc = pthread_create(&p->thread, NULL, run, p);
+		if (rc)
+			pthread_mutex_destroy(&p->mu);
+	}
+	if (rc) {
+		snprintf(err, errlen, "cannot start the probe thread: %s", strerror(rc));
+		curl_multi_cleanup(p->multi);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void prober_free(struct prober *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_mutex_unlock(&p->mu);
+	curl_multi_wakeup(p->multi);
+	pthread_join(p->thread, NULL);
+	for (size_t i = 0; i < p->nt; i++)
+		drop(p, p->t[i]);
+	free(p->t);
+	curl_multi_cleanup(p->multi);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+static struct target *find(struct prober *p, const char *id)
+{
+	for (size_t i = 0; i < p->nt; i++)
+		if (strcmp(p->t[i]->id, id) == 0)
+			return p->t[i];
+	return NULL;
+}
+
+int prober_watch(struct prober *p, const char *id, const char *url)
+{
+	if (!id || !url || strlen(id) > 64 ||
+	    (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0))
+		return -1;
+	pthread_mutex_lock(&p->mu);
+	struct target *t = find(p, id);
+	if (t && t->wanted && t->url && strcmp(t->url, url) == 0) {
+		pthread_mutex_unlock(&p->mu);
+		return 0;
+	}
+	char *copy = strdup(url);
+	if (!copy) {
+		pthread_mutex_unlock(&p->mu);
+		return -1;
+	}
+	if (!t) {
+		if (p->nt == p->capt) {
+			size_t cap = p->capt ? p->capt * 2 : 8;
+			void *np = realloc(p->t, cap * sizeof *p->t);
+			if (!np) {
+				pthread_mutex_unlock(&p->mu);
+				free(copy);
+				return -1;
+			}
+			p->t = np;
+			p->capt = cap;
+		}
+		if (!(t = calloc(1, sizeof *t))) {
+			pthread_mutex_unlock(&p->mu);
+			free(copy);
+			return -1;
+		}
+		t->p = p;
+		snprintf(t->id, sizeof t->id, "%s", id);
+		p->t[p->nt++] = t;
+	}
+	free(t->url);
+	t->url = copy;
+	t->wanted = true;
+	t->url_changed = true;
+	t->have = false;
+	pthread_mutex_unlock(&p->mu);
+	curl_multi_wakeup(p->multi);
+	return 0;
+}
+
+void prober_unwatch(struct prober *p, const char *id)
+{
+	if (!p || !id)
+		return;
+	pthread_mutex_lock(&p->mu);
+	struct target *t = find(p, id);
+	if (t) {
+		t->wanted = false;
+		t->have = false;
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (t)
+		curl_multi_wakeup(p->multi);
+}
+
+int prober_latest(struct prober *p, const char *id, struct probe_result *out)
+{
+	int rc = 0;
+	pthread_mutex_lock(&p->mu);
+	struct target *t = find(p, id);
+	if (t && t->wanted && t->have) {
+		*out = t->latest;
+		rc = 1;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}

@@ -1,0 +1,137 @@
+/* header.c — the two top lines: engine and host, host CPU and memory meters, counts, interval, clock and
+ * lookout's own cost; an unreachable engine is stated here, never in a box that hides the table. */
+#include "autoconfig.h"
+#include "tui/view.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/gauge.h"
+#include "tui/text.h"
+#include "tui/theme.h"
+
+/* Draws s at x if it fits before the right edge; returns the next x. */
+static int seg(struct view *v, int y, int x, int attr, const char *s)
+{
+	struct buf b;
+	buf_init(&b);
+	int w = text_fit(&b, s, v->cols_n - x, false, v->g);
+	if (w > 0)
+		view_put(y, x, attr, b.data);
+	buf_free(&b);
+	return x + (w > 0 ? w : 0);
+}
+
+static int meter(struct view *v, int y, int x, const char *name, double pct, const char *after, int gw)
+{
+	if (x + (int)strlen(name) + gw + 8 > v->cols_n)
+		return x;
+	x = seg(v, y, x, theme_attr(ROLE_HEADER), name);
+	enum band b = gauge_band(pct, v->gauge_warn, v->gauge_crit);
+	struct buf s;
+	buf_init(&s);
+	gauge_render(&s, v->g, pct, gw);
+	int role = b == BAND_CRIT ? ROLE_CRIT : b == BAND_WARN ? ROLE_WARN : ROLE_OK;
+	view_put(y, x, theme_attr(role), s.data);
+	x += gw;
+	buf_reset(&s);
+	gauge_label(&s, v->g, pct, b, 7);
+	x = seg(v, y, x, theme_attr(ROLE_NORMAL), s.data);
+	buf_free(&s);
+	if (after)
+		x = seg(v, y, x, theme_attr(ROLE_DIM), after);
+	return x;
+}
+
+void header_draw(struct view *v, int y)
+{
+	const struct snapshot *s = v->snap;
+	char t[600];
+	int x = 0;
+	x = seg(v, y, x, theme_attr(ROLE_HEADER), "lookout ");
+	if (!s) {
+		seg(v, y, x, theme_attr(ROLE_DIM), "connecting to the engine...");
+	} else if (!s->engine_up) {
+		char since[16];
+		view_clock(v->engine_down_since_ms ? v->engine_down_since_ms : s->wall_ms, since, sizeof since);
+		snprintf(t, sizeof t, "%s engine unreachable since %s, retrying", v->g->status[CS_STOPPED], since);
+		x = seg(v, y, x, theme_attr(ROLE_CRIT), t);
+		if (s->engine_error[0]) {
+			snprintf(t, sizeof t, " (%s)", s->engine_error);
+			seg(v, y, x, theme_attr(ROLE_DIM), t);
+		}
+	} else {
+		snprintf(t, sizeof t, "docker %s", s->version.version[0] ? s->version.version : "?");
+		x = seg(v, y, x, theme_attr(ROLE_NORMAL), t);
+		if (s->host[0]) {
+			snprintf(t, sizeof t, " @ %s", s->host);
+			x = seg(v, y, x, theme_attr(ROLE_NORMAL), t);
+		}
+		size_t running = 0, stopped = 0;
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->c[i].state == CSTATE_RUNNING)
+				running++;
+			else
+				stopped++;
+		}
+		snprintf(t, sizeof t, "  %zu running", running);
+		x = seg(v, y, x, theme_attr(ROLE_OK), t);
+		snprintf(t, sizeof t, "  %zu stopped", stopped);
+		x = seg(v, y, x, theme_attr(stopped ? ROLE_CRIT : ROLE_DIM), t);
+	}
+	/* Right side: interval, window, clock of the data (not of the wall: an idle screen stays still). */
+	char clock[16] = "--:--:--";
+	if (s)
+		view_clock(s->tick_wall_ms ? s->tick_wall_ms : s->wall_ms, clock, sizeof clock);
+	int ws = view_windows_s[v->window_idx];
+	char right[96];
+	/* Narrow screens drop the interval before the clock, and never the PAUSED mark. */
+	snprintf(right, sizeof right, "%s every %gs  %s", v->paused ? "PAUSED " : "", v->interval_s, clock);
+	int rw = text_width(right);
+	if (v->cols_n - rw <= x + 1) {
+		snprintf(right, sizeof right, "%s %s", v->paused ? "PAUSED" : "", clock);
+		rw = text_width(right);
+	}
+	if (v->cols_n - rw <= x + 1 && v->paused) {
+		snprintf(right, sizeof right, "PAUSED");
+		rw = text_width(right);
+	}
+	/* The engine's version string can be long: the right side wins over it. */
+	if (v->cols_n - rw > 20)
+		seg(v, y, v->cols_n - rw, theme_attr(v->paused ? ROLE_WARN : ROLE_DIM), right);
+
+	/* Second line: host meters and lookout's own cost. */
+	y++;
+	x = 0;
+	int gw = v->cols_n >= 160 ? 20 : v->cols_n >= 100 ? 12 : 8;
+	char after[64];
+	if (v->host.have) {
+		x = meter(v, y, x, "CPU ", v->host.cpu_pct, NULL, gw);
+		char u[16], l[16];
+		view_bytes(v->host.mem_used_bytes, u, sizeof u);
+		view_bytes(v->host.mem_total_bytes, l, sizeof l);
+		snprintf(after, sizeof after, " %s/%s", u, l);
+		double mp = v->host.mem_total_bytes > 0 ? v->host.mem_used_bytes * 100.0 / v->host.mem_total_bytes : NAN;
+		x = meter(v, y, x + 1, " MEM ", mp, after, gw);
+	} else if (s) {
+		char l[16];
+		view_bytes((double)s->host_mem_bytes, l, sizeof l);
+		snprintf(t, sizeof t, "%u CPUs, %s memory", s->host_cpus, l);
+		x = seg(v, y, x, theme_attr(ROLE_DIM), t);
+	}
+	if (s) {
+		char rss[16];
+		view_bytes((double)s->self_rss_bytes, rss, sizeof rss);
+		snprintf(t, sizeof t, "  self %.1f%% %s", isnan(s->self_cpu_pct) ? 0.0 : s->self_cpu_pct, rss);
+		x = seg(v, y, x, theme_attr(ROLE_DIM), t);
+	}
+	if (ws >= 3600)
+		snprintf(t, sizeof t, "window %dh", ws / 3600);
+	else
+		snprintf(t, sizeof t, "window %dm", ws / 60);
+	rw = text_width(t);
+	if (v->cols_n - rw > x + 1)
+		seg(v, y, v->cols_n - rw, theme_attr(ROLE_DIM), t);
+}

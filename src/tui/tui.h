@@ -1,0 +1,31 @@
+/* tui.h — the terminal dashboard: one UI thread that draws collector snapshots with ncurses and handles keys
+ * and the mouse. It never samples, never does network or file I/O on the UI thread, never changes a container. */
+#ifndef LOOKOUT_TUI_H
+#define LOOKOUT_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "collector.h"
+#include "config.h"
+
+struct tui_opts {
+	const char *docker_host;   /* for the log reader's own connection */
+	const char *host_root;     /* for the host meters */
+	double interval_s;
+	bool ascii;                /* force the ASCII glyph set */
+	enum color_mode color;     /* never = no colour; auto honours NO_COLOR */
+	bool show_all;             /* start with already-stopped containers shown */
+	double gauge_warn, gauge_crit; /* percent */
+	double resp_threshold_ms;  /* NaN: none configured */
+};
+
+/* Signals the UI thread must receive (block them in every other thread before starting it): SIGWINCH for
+ * resizes, SIGTERM/SIGINT/SIGHUP to quit. */
+void tui_block_signals(void);
+
+/* Runs the screen until q or a quit signal; the terminal is restored on return, and also on a crash signal.
+ * Returns 0, or -1 with a message in err (e.g. the terminal could not be set up). */
+int tui_run(struct collector *c, const struct tui_opts *o, char *err, size_t errlen);
+
+#endif

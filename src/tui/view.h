@@ -1,0 +1,119 @@
+/* view.h — the screen's own state (selection, sort, filter, window, mode) and the drawing entry points of the
+ * views. Shared by the files of src/tui only; the UI thread owns every field. Nothing here samples. */
+#ifndef LOOKOUT_TUI_VIEW_H
+#define LOOKOUT_TUI_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+#include "tui/glyphs.h"
+#include "util.h"
+
+enum sort_key { SORT_NAME = 0, SORT_STATUS, SORT_CPU, SORT_MEM, SORT_RESP, SORT_RESTARTS, SORT_NET, SORT_BLOCK,
+	        SORT_PIDS, SORT_COUNT };
+
+enum row_kind { ROW_CONTAINER = 0, ROW_GROUP };
+
+struct row {
+	enum row_kind kind;
+	size_t idx;          /* into snap->c for ROW_CONTAINER */
+	const char *group;   /* compose project (borrowed from the snapshot), "" for none */
+	int members;         /* ROW_GROUP: containers in it */
+};
+
+/* Where each table column starts and how wide it is, for this terminal width (0 = not shown). */
+struct colgeom {
+	int status, name, cpu_gauge, cpu_label, mem_gauge, mem_label, mem_bytes, resp, spark, timeline, restarts,
+	    net, block, pids;
+	int x[16]; /* start column of each, in the order above */
+};
+
+struct host_meter_values {
+	bool have;
+	double cpu_pct;      /* of all host CPUs */
+	double mem_used_bytes, mem_total_bytes;
+};
+
+struct view {
+	const struct glyphs *g;
+	struct snapshot *snap;      /* drawn snapshot (a reference) */
+	int rows_n, cols_n;         /* terminal size */
+	bool too_small;
+
+	/* table state */
+	struct row *rows;
+	size_t nrows, rows_cap;
+	size_t sel;                 /* index into rows */
+	char sel_id[65];            /* keeps the selection on the same container across re-sorts */
+	size_t top;                 /* first visible row */
+	int table_y, table_h;       /* where the rows are on screen (for the mouse) */
+	enum sort_key sort;
+	bool sort_reverse;
+	char filter[64];
+	bool filter_editing;
+	int window_idx;             /* into view_windows_s */
+	bool paused;
+	bool show_all;
+	bool group;
+	bool detail;
+	bool help;
+	bool logs;
+	double gauge_warn, gauge_crit;
+	double resp_threshold_ms;   /* NaN when not configured */
+	double interval_s;
+	int64_t engine_down_since_ms; /* 0 while up */
+	struct host_meter_values host;
+
+	/* the log overlay: filled by the log fetcher, drawn here */
+	char logs_for[128];
+	const char *logs_text;      /* borrowed for one draw */
+	bool logs_loading;
+	char logs_error[256];
+
+	struct colgeom col;
+};
+
+extern const int view_windows_s[4];
+
+/* What the status column shows for a container. */
+enum cstatus view_status(const struct snap_container *c);
+const char *view_status_text(enum cstatus s);
+const char *view_name(const struct snap_container *c);
+const char *view_project(const struct snap_container *c); /* compose project label or "" */
+/* "212M", "1.0G": at most 5 cells. */
+void view_bytes(double v, char *out, size_t len);
+/* "12K", "3.4M" per second, at most 5 cells; "-" for NaN. */
+void view_rate(double v, char *out, size_t len);
+/* Local "HH:MM:SS". */
+void view_clock(int64_t wall_ms, char *out, size_t len);
+/* The container selected in the table, or NULL. */
+const struct snap_container *view_selected(const struct view *v);
+
+/* Draws a UTF-8 string (from the widgets or text_fit; it must fit the line) at y, x with attributes attr. */
+void view_put(int y, int x, int attr, const char *s);
+
+/* table.c */
+int table_build(struct view *v);          /* filter, sort, group: fills v->rows; 0 or -1 (ENOMEM) */
+void table_layout(struct view *v);        /* columns for v->cols_n */
+void table_draw(struct view *v, int y, int h);
+void table_select_id(struct view *v);     /* after a rebuild: find sel_id again */
+void table_remember(struct view *v);      /* after moving sel: remember its id */
+const char *table_sort_name(enum sort_key k);
+
+/* header.c */
+void header_draw(struct view *v, int y); /* two rows */
+
+/* alerts.c */
+/* Recent alerts of every container (id NULL) or of one; returns rows used. */
+int alerts_draw(struct view *v, int y, int h, const char *only_id);
+
+/* detail.c */
+void detail_draw(struct view *v, int y, int h);
+
+/* help.c */
+void help_draw(struct view *v);
+void logs_draw(struct view *v);
+
+#endif
