@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # quickstart.sh — set up and start lookout on a Debian/Ubuntu machine: installs the build dependencies that
-# are missing (apt-get, needs root), builds in ./build, and starts `lookout --daemon` against the local
-# Docker engine with its files in ./logs. Extra arguments go to lookout (e.g. --interval 1).
+# are missing (apt-get, needs root), builds in ./build, and starts lookout against the local Docker engine:
+# the dashboard when run on a terminal, else `lookout --daemon` with its files in ./logs. Extra arguments go
+# to lookout (e.g. --interval 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,5 +30,8 @@ if [ ! -f build/Makefile ]; then
 fi
 make -C build -j"$(nproc)" --quiet lookout
 
+if [ -t 0 ] && [ -t 1 ]; then
+	exec build/lookout --output-dir logs "$@"
+fi
 echo "quickstart: starting lookout --daemon (files in ./logs; Ctrl-C stops it)"
 exec build/lookout --daemon --output-dir logs "$@"

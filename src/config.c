@@ -714,15 +714,12 @@ void config_print_help(FILE *out, const char *prog)
 			         k->metavar ? k->metavar : "");
 		fprintf(out, "%-30s [%s]\n", head, k->name);
 		wrap(out, k->help, 8, 100, "");
-		char allowed[160];
+		char allowed[160], line[400];
 		describe_allowed(k, allowed, sizeof allowed);
-		fprintf(out, "        %s%s%s%s\n", k->type == T_BOOL || k->type == T_ENUM || k->type == T_SECONDS ||
-		                                           k->type == T_INT ? "Allowed: " : "",
-		        k->type == T_BOOL || k->type == T_ENUM || k->type == T_SECONDS || k->type == T_INT ? allowed : "",
-		        k->type == T_BOOL || k->type == T_ENUM || k->type == T_SECONDS || k->type == T_INT ? "; " : "",
-		        *k->def ? "" : "default: empty");
-		if (*k->def)
-			fprintf(out, "        default: %s\n", k->def);
+		bool checked = k->type == T_BOOL || k->type == T_ENUM || k->type == T_SECONDS || k->type == T_INT;
+		snprintf(line, sizeof line, "%s%s%sDefault: %s.", checked ? "Allowed: " : "", checked ? allowed : "",
+		         checked ? ". " : "", *k->def ? k->def : "empty");
+		wrap(out, line, 8, 100, "");
 	}
 	fprintf(out, "\nExit status: 0 success, 1 runtime failure, 2 bad usage or configuration.\n"
 	             "See lookout(1) for files and signals.\n");
@@ -759,6 +756,22 @@ void config_print_man(FILE *out)
 	      ".PP\nWith\n.BR \\-\\-daemon ,\nlookout runs headless and writes\n.I metrics.csv\n"
 	      "(one RFC 4180 row per container per tick) and its log\n.I container_monitor.log\n"
 	      "under the output directory, and prints a compact status on standard output.\n"
+	      ".PP\nWith no mode, on a terminal, lookout opens a dashboard: a header with the engine, host meters and\n"
+	      "lookout's own cost; one row per container with a status glyph, CPU and memory gauges, response time, a\n"
+	      "latency sparkline, an up/down timeline and restarts; and the latest alert transitions.\n"
+	      ".SH DASHBOARD KEYS\n"
+	      ".TP\n.BR Up ,\\ Down ,\\ j ,\\ k ,\\ PgUp ,\\ PgDn ,\\ Home ,\\ End\nMove the selection.\n"
+	      ".TP\n.BR Enter ,\\ Esc\nOpen the selected container's detail view; go back.\n"
+	      ".TP\n.BR s ,\\ S\nNext sort column; reverse the order.\n"
+	      ".TP\n.B /\nFilter by name (Esc clears).\n"
+	      ".TP\n.B w\nCycle the time window: 1, 5, 15 minutes, 1 hour.\n"
+	      ".TP\n.B p\nPause (the screen keeps the data it shows).\n"
+	      ".TP\n.B a\nAlso show containers that were already stopped.\n"
+	      ".TP\n.B g\nGroup containers by compose project.\n"
+	      ".TP\n.B l\nRecent log lines of the selected container (read-only).\n"
+	      ".TP\n.B ?\nHelp listing every key.\n"
+	      ".TP\n.B q\nQuit.\n"
+	      ".PP\nA mouse click selects a row and the wheel scrolls.\n"
 	      ".SH OPTIONS\n"
 	      ".TP\n.BR \\-d ,\\ \\-\\-daemon\nRun headless.\n"
 	      ".TP\n.BI \\-\\-config \" FILE\"\nRead\n.I KEY\\ =\\ value\nlines. Default: " DEFAULT_CONFIG_FILE

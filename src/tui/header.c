@@ -59,8 +59,19 @@ void header_draw(struct view *v, int y)
 		snprintf(t, sizeof t, "%s engine unreachable since %s, retrying", v->g->status[CS_STOPPED], since);
 		x = seg(v, y, x, theme_attr(ROLE_CRIT), t);
 		if (s->engine_error[0]) {
-			snprintf(t, sizeof t, " (%s)", s->engine_error);
-			seg(v, y, x, theme_attr(ROLE_DIM), t);
+			/* The reason fits in what the right side leaves, cut with an ellipsis; the log has it whole. */
+			char right_est[64];
+			snprintf(right_est, sizeof right_est, " every %gs  00:00:00", v->interval_s);
+			int room = v->cols_n - text_width(right_est) - 1 - x - 2;
+			if (room >= 8) {
+				struct buf b;
+				buf_init(&b);
+				buf_puts(&b, " (");
+				int w = text_fit(&b, s->engine_error, room, false, v->g);
+				if (w > 0 && buf_puts(&b, ")") == 0)
+					x = seg(v, y, x, theme_attr(ROLE_DIM), b.data);
+				buf_free(&b);
+			}
 		}
 	} else {
 		snprintf(t, sizeof t, "docker %s", s->version.version[0] ? s->version.version : "?");

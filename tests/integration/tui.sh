@@ -18,7 +18,7 @@ engine_require
 command -v tmux >/dev/null 2>&1 || engine_skip "tmux not installed (Debian package tmux)"
 [ -x "$LOOKOUT" ] || bail "no lookout binary at $LOOKOUT (build it first)"
 
-plan 37
+plan 44
 IMAGE=lookout-test/busybox:latest
 WORK=$(mktemp -d /tmp/lookout-tui-test.XXXXXX) || bail "mktemp failed"
 DPID=
@@ -361,6 +361,85 @@ kill -SEGV "$pid" 2>/dev/null
 wait_for crash 'LOOKOUT-EXIT=139' 20; ok $? "a crash signal still ends the process (status 139)"
 sane crash; ok $? "after a crash signal the terminal is sane"
 
+# ---- the engine unreachable: a state in the header, not an error box; the dashboard keeps retrying ----------
+T_ADDED=$SECONDS
+tstart down 80 24 -- --host unix:///nonexistent/lookout-test.sock
+DOWN_RE='^lookout .*engine unreachable since [0-9]{2}:[0-9]{2}:[0-9]{2}, retrying'
+if wait_for down "$DOWN_RE" 20 && wait_for down 'NAME' 5 && wait_for down 'ALERTS' 5 &&
+	! cap down | grep -q '[┌┐└┘╭╮╰╯]' && ! cap down | tail -n +2 | grep -Eiq 'error|cannot'; then
+	ok 0 "engine unreachable: the header says so (with the time since), the table stays, no error box"
+else ok 1 "engine unreachable: the header says so (with the time since), the table stays, no error box"; show down; fi
+# A few refreshes: the header's clock moves on twice, the 'since' time stays put, the process lives.
+down_clock() { cap down | head -n1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}$'; }
+down_since() { cap down | head -n1 | grep -oE 'since [0-9:]+' | head -n1; }
+since0=$(down_since)
+c0=$(down_clock)
+poll_until '[ -n "$(down_clock)" ] && [ "$(down_clock)" != "$c0" ]' 15 0.1
+c1=$(down_clock)
+poll_until '[ -n "$(down_clock)" ] && [ "$(down_clock)" != "$c1" ]' 15 0.1
+c2=$(down_clock)
+if [ -n "$c0" ] && [ "$c1" != "$c0" ] && [ "$c2" != "$c1" ] && [ "$(down_since)" = "$since0" ] &&
+	[ -n "$(lookout_pid down)" ] && ! cap down | grep -q 'LOOKOUT-EXIT' &&
+	[ "$(tmux -S "$(sock down)" display-message -p -t down '#{pane_dead}')" = 0 ] &&
+	cap down | grep -Eq "$DOWN_RE"; then
+	ok 0 "engine unreachable: still running and retrying after refreshes ($c0, $c1, $c2; $since0)"
+else
+	ok 1 "engine unreachable: still running and retrying after refreshes"
+	diag "clocks '$c0' '$c1' '$c2', since '$since0' then '$(down_since)'"; show down
+fi
+cap down >"$WORK/down-80x24.txt"
+keys down q
+wait_for down 'LOOKOUT-EXIT=0' 20; ok $? "engine unreachable: q quits with status 0"
+sane down; ok $? "engine unreachable: after q the terminal is sane"
+
+# ---- response time end to end: a busybox httpd on the host network, probed through lookout.url -----------
+PORT=$(engine_free_port)
+URL=http://127.0.0.1:$PORT/
+docker run -d --name tui-web --network host --label "lookout.url=$URL" "$IMAGE" \
+	sh -c "mkdir -p /www && echo ok >/www/index.html && exec httpd -f -p 127.0.0.1:$PORT -h /www" >/dev/null ||
+	bail "docker run tui-web failed"
+poll_until "curl -fsS --max-time 2 '$URL' >/dev/null 2>&1" 30 0.2 || diag "httpd does not answer at $URL yet"
+tstart web 120 40 --
+wait_for web '^. tui-web ' 30 || show web
+# web_row resp|spark: the row's RESP cell holds a number of ms; its LATENCY sparkline (the cells under that
+# title, up to the next column's title) holds at least one bar.
+web_row() {
+	cap web | "$PY" -c '
+import re, sys
+lines = sys.stdin.read().splitlines()
+head = next((l for l in lines if re.search(r"\bNAME\b", l) and "RESP" in l), None)
+row = next((l for l in lines if re.match(r"^. tui-web ", l)), None)
+if head is None or row is None:
+    print("# no table header or no tui-web row"); sys.exit(1)
+m = re.search(r"LAT\w*", head)
+nxt = re.search(r"\S", head[m.end():]) if m else None
+if not m or not nxt:
+    print("# no LATENCY column in %r" % head); sys.exit(1)
+a, b = m.start(), m.end() + nxt.start() - 1
+r0 = head.index("RESP")
+# Right-aligned: the cell may start before its title; the last word before the LATENCY column is it.
+before = row[max(0, r0 - 4):a].split()
+resp = before[-1] if before else ""
+spark = row[a:b]
+print("# RESP %r, LATENCY %r" % (resp, spark))
+ok_resp = re.fullmatch(r"\d+ms", resp) is not None
+ok_spark = any(ch in "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588" for ch in spark)
+sys.exit(0 if (ok_resp if sys.argv[1] == "resp" else ok_spark) else 1)' "$1"
+}
+poll_until "web_row resp >/dev/null && web_row spark >/dev/null" 20 0.2
+check "response time: the httpd row shows a RESP in ms" web_row resp
+check "response time: the httpd row's latency sparkline is not empty" web_row spark
+keys web / t u i - w e b Enter Enter
+if wait_for web 'LATENCY +min [0-9]+ +avg [0-9]+ +max [0-9]+ ms' 10 && wait_for web 'CPU % ' 2; then
+	ok 0 "response time: the detail view shows the latency chart with min/avg/max"
+else ok 1 "response time: the detail view shows the latency chart with min/avg/max"; show web; fi
+cap web >"$WORK/detail-web.txt"
+keys web Escape / Escape q
+wait_for web 'LOOKOUT-EXIT=0' 20 || diag "the web session did not quit"
+diag "engine-unreachable and response-time checks: $((SECONDS - T_ADDED)) s"
+
+diag "engine unreachable at 80x24:" "$(cat "$WORK/down-80x24.txt")"
+diag "detail view of tui-web at 120x40:" "$(cat "$WORK/detail-web.txt")"
 diag "main view at 80x24:" "$(cat "$WORK/main-80x24.txt")"
 diag "detail view at 120x40:" "$(cat "$WORK/detail-120x40.txt")"
 diag "whole run: $((SECONDS - T_START)) s"
