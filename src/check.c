@@ -406,22 +406,11 @@ int check_run(const struct config *cfg)
 		goto unknown;
 	}
 
-	struct collector_opts o = {
-		.docker_host = cfg->docker_host,
-		.source = cfg->source,
-		.host_root = cfg->host_root,
-		.interval_s = cfg->interval_s,
-		.list_interval_s = cfg->list_interval_s,
-		.all = true, /* stopped ones too; filtered() keeps those an earlier run saw */
-		.names = cfg->containers,
-		.nnames = cfg->ncontainers,
-		.label_enable = cfg->label_enable,
-		.history_s = cfg->interval_s * 4,
-		.probes = cfg->probes,
-		.nprobes = cfg->nprobes,
-		.probe_timeout_s = cfg->probe_timeout_s,
-		.rules = NULL, /* evaluated here, on the filtered set, with the state of the earlier runs */
-	};
+	struct collector_opts o;
+	/* Rules are evaluated here, on the filtered set, with the earlier runs' state: not in the collector. */
+	collector_opts_from_config(&o, cfg, NULL);
+	o.all = true; /* stopped ones too; filtered() keeps those an earlier run saw */
+	o.history_s = cfg->interval_s * 4;
 
 	/* What to wait for: the containers the engine lists now. An unreachable engine is UNKNOWN at once. */
 	d = docker_new(cfg->docker_host, err, sizeof err);

@@ -856,6 +856,27 @@ static void *collector_main(void *arg)
 
 /* ---- public ------------------------------------------------------------------------------------------ */
 
+void collector_opts_from_config(struct collector_opts *o, const struct config *cfg,
+                                const struct rules_config *rules)
+{
+	*o = (struct collector_opts){
+		.docker_host = cfg->docker_host,
+		.source = cfg->source,
+		.host_root = cfg->host_root,
+		.interval_s = cfg->interval_s,
+		.list_interval_s = cfg->list_interval_s,
+		.all = cfg->all,
+		.names = cfg->containers,
+		.nnames = cfg->ncontainers,
+		.label_enable = cfg->label_enable,
+		.history_s = 3600,
+		.probes = cfg->probes,
+		.nprobes = cfg->nprobes,
+		.probe_timeout_s = cfg->probe_timeout_s,
+		.rules = rules,
+	};
+}
+
 struct collector *collector_new(const struct collector_opts *o, char *err, size_t errlen)
 {
 	struct collector *c = calloc(1, sizeof *c);

@@ -30,6 +30,11 @@ struct collector_opts {
 	const struct rules_config *rules; /* evaluate alert rules on every snapshot; NULL = no rules */
 };
 
+/* The options every face shares, from the configuration: all = cfg->all, history one hour, the given rules.
+ * Callers adjust what differs (the dashboard and check watch stopped containers too). */
+void collector_opts_from_config(struct collector_opts *o, const struct config *cfg,
+                                const struct rules_config *rules);
+
 struct collector;
 
 struct collector *collector_new(const struct collector_opts *o, char *err, size_t errlen);

@@ -207,22 +207,8 @@ int daemon_run(const struct config *cfg)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	struct collector_opts o = {
-		.docker_host = cfg->docker_host,
-		.source = cfg->source,
-		.host_root = cfg->host_root,
-		.interval_s = cfg->interval_s,
-		.list_interval_s = cfg->list_interval_s,
-		.all = cfg->all,
-		.names = cfg->containers,
-		.nnames = cfg->ncontainers,
-		.label_enable = cfg->label_enable,
-		.history_s = 3600,
-		.probes = cfg->probes,
-		.nprobes = cfg->nprobes,
-		.probe_timeout_s = cfg->probe_timeout_s,
-		.rules = &rules,
-	};
+	struct collector_opts o;
+	collector_opts_from_config(&o, cfg, &rules);
 	struct collector *c = collector_new(&o, err, sizeof err);
 	if (!c || collector_start(c, err, sizeof err)) {
 		fprintf(stderr, "lookout: %s\n", err);

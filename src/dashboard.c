@@ -70,23 +70,11 @@ int dashboard_run(const struct config *cfg)
 
 	/* Every thread started from here on leaves SIGWINCH and the quit signals to the UI thread. */
 	tui_block_signals();
-	struct collector_opts o = {
-		.docker_host = cfg->docker_host,
-		.source = cfg->source,
-		.host_root = cfg->host_root,
-		.interval_s = cfg->interval_s,
-		.list_interval_s = cfg->list_interval_s,
-		/* Always watch stopped containers too: the 'a' key shows or hides them without a restart. */
-		.all = true,
-		.names = cfg->containers,
-		.nnames = cfg->ncontainers,
-		.label_enable = cfg->label_enable,
-		.history_s = 3700, /* the longest window (1 h) plus a margin */
-		.probes = cfg->probes,
-		.nprobes = cfg->nprobes,
-		.probe_timeout_s = cfg->probe_timeout_s,
-		.rules = &rules,
-	};
+	struct collector_opts o;
+	collector_opts_from_config(&o, cfg, &rules);
+	/* Always watch stopped containers too: the 'a' key shows or hides them without a restart. */
+	o.all = true;
+	o.history_s = 3700; /* the longest window (1 h) plus a margin */
 	struct collector *c = collector_new(&o, err, sizeof err);
 	if (!c || collector_start(c, err, sizeof err)) {
 		fprintf(stderr, "lookout: %s\n", err);

@@ -404,15 +404,25 @@ static void copy_id(char out[65], const char *s)
 		copy_str(out, 65, s);
 }
 
-static cJSON *parse_doc(const char *json, size_t len, const char *what, char *err, size_t errlen)
+/* Parses an engine answer that must be a JSON object (or, with want_array, an array). NULL with a message
+ * naming what was expected when it is empty, not JSON, or of another shape. */
+static cJSON *parse_doc(const char *json, size_t len, const char *what, bool want_array, char *err,
+                        size_t errlen)
 {
 	if (!json || len == 0) {
 		seterr(err, errlen, "the Docker engine sent an empty %s answer", what);
 		return NULL;
 	}
 	cJSON *root = cJSON_ParseWithLength(json, len);
-	if (!root)
+	if (!root) {
 		seterr(err, errlen, "the Docker engine's %s answer is not valid JSON", what);
+		return NULL;
+	}
+	if (want_array ? !cJSON_IsArray(root) : !cJSON_IsObject(root)) {
+		seterr(err, errlen, "the Docker engine's %s answer is not a JSON %s", what, want_array ? "array" : "object");
+		cJSON_Delete(root);
+		return NULL;
+	}
 	return root;
 }
 
@@ -487,14 +497,9 @@ static bool api_at_least(const char *api, int major, int minor)
 int docker_parse_version(const char *json, size_t len, struct docker_version *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	cJSON *root = parse_doc(json, len, "version", err, errlen);
+	cJSON *root = parse_doc(json, len, "version", false, err, errlen);
 	if (!root)
 		return -1;
-	if (!cJSON_IsObject(root)) {
-		seterr(err, errlen, "the Docker engine's version answer is not a JSON object");
-		cJSON_Delete(root);
-		return -1;
-	}
 	const char *version = get_str(root, "Version"), *api = get_str(root, "ApiVersion"), *os = get_str(root, "Os");
 	/* Some engines only fill the component list ("Engine" for Docker, "Podman Engine" for Podman). */
 	const cJSON *comps = get(root, "Components"), *c;
@@ -570,14 +575,9 @@ int docker_parse_list(const char *json, size_t len, struct container_info **out,
 {
 	*out = NULL;
 	*n = 0;
-	cJSON *root = parse_doc(json, len, "container list", err, errlen);
+	cJSON *root = parse_doc(json, len, "container list", true, err, errlen);
 	if (!root)
 		return -1;
-	if (!cJSON_IsArray(root)) {
-		seterr(err, errlen, "the Docker engine's container list is not a JSON array");
-		cJSON_Delete(root);
-		return -1;
-	}
 	int count = cJSON_GetArraySize(root);
 	struct container_info *list = calloc(count > 0 ? (size_t)count : 1, sizeof *list);
 	if (!list) {
@@ -649,14 +649,9 @@ static int64_t time_ms(const char *s)
 int docker_parse_inspect(const char *json, size_t len, struct container_info *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	cJSON *root = parse_doc(json, len, "container inspect", err, errlen);
+	cJSON *root = parse_doc(json, len, "container inspect", false, err, errlen);
 	if (!root)
 		return -1;
-	if (!cJSON_IsObject(root)) {
-		seterr(err, errlen, "the Docker engine's container inspect answer is not a JSON object");
-		cJSON_Delete(root);
-		return -1;
-	}
 	bool oom = false;
 	const cJSON *config = get(root, "Config"), *state = get(root, "State"), *hc = get(root, "HostConfig");
 	copy_id(out->id, get_str(root, "Id"));
@@ -760,14 +755,9 @@ int docker_inspect(struct docker *d, const char *id, struct container_info *out,
 int docker_parse_stats(const char *json, size_t len, struct sample *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	cJSON *root = parse_doc(json, len, "stats", err, errlen);
+	cJSON *root = parse_doc(json, len, "stats", false, err, errlen);
 	if (!root)
 		return -1;
-	if (!cJSON_IsObject(root)) {
-		seterr(err, errlen, "the Docker engine's stats answer is not a JSON object");
-		cJSON_Delete(root);
-		return -1;
-	}
 	const char *read = get_str(root, "read");
 	out->wall_ms = time_ms(read);
 	if (read && out->wall_ms == 0 && strncmp(read, "0001-", 5) == 0) {
@@ -919,14 +909,9 @@ int docker_parse_event(const char *json, size_t len, struct docker_event *out, c
 {
 	memset(out, 0, sizeof *out);
 	out->exit_code = -1;
-	cJSON *root = parse_doc(json, len, "event", err, errlen);
+	cJSON *root = parse_doc(json, len, "event", false, err, errlen);
 	if (!root)
 		return -1;
-	if (!cJSON_IsObject(root)) {
-		seterr(err, errlen, "the Docker engine sent an event that is not a JSON object");
-		cJSON_Delete(root);
-		return -1;
-	}
 	const cJSON *actor = get(root, "Actor"), *attrs = get(actor, "Attributes");
 	const char *type = get_str(root, "Type");
 	const char *action = get_str(root, "Action");
