@@ -79,6 +79,8 @@ struct collector {
 	struct statstream *stats;
 	struct prober *prober;      /* created when the first container has a health URL */
 	char **probes;              /* owned copy of o.probes */
+	char *rules_state_path;     /* NULL: rule state is not kept between runs */
+	bool listed;                /* discovery has delivered its first full list */
 	struct rules_config rules_cfg;
 	struct rules *rules;        /* NULL: no rules */
 	struct alert_history *alerts; /* the recent transitions the last snapshot carries */
@@ -393,6 +395,7 @@ static void apply_event(struct collector *c, const struct docker_event *ev)
 
 static void apply_list(struct collector *c, const char (*ids)[65], size_t n)
 {
+	c->listed = true;
 	for (size_t i = 0; i < c->nt;) {
 		bool present = false;
 		for (size_t k = 0; k < n && !present; k++)
@@ -567,15 +570,15 @@ static const char *probe_url_of(const struct collector *c, const struct tracked 
 	return collector_probe_url(&c->o, &t->si->info);
 }
 
-/* A URL as it may be shown: without user:password@ (secrets are never logged). */
+/* A URL as it may be shown: without user:password@ (secrets are never logged). Everything up to the last '@'
+ * after the scheme goes: over-redacting a path that holds an '@' is harmless, leaking a password is not. */
 static void url_shown(const char *url, char *out, size_t len)
 {
 	const char *scheme = strstr(url, "://");
 	const char *host = scheme ? scheme + 3 : url;
-	const char *slash = strchr(host, '/');
-	const char *at = strchr(host, '@');
-	if (at && (!slash || at < slash))
-		snprintf(out, len, "%.*s%s", (int)(host - url), url, at + 1);
+	const char *at = strrchr(host, '@');
+	if (at)
+		snprintf(out, len, "%.*s***@%s", (int)(host - url), url, at + 1);
 	else
 		snprintf(out, len, "%s", url);
 }
@@ -701,6 +704,10 @@ static void evaluate_rules(struct collector *c, struct snapshot *s)
 	struct alert_transition *tr = NULL;
 	size_t n = 0;
 	char err[256];
+	/* Before the first full list the snapshot is not the whole picture: containers the restored state knows
+	 * would look removed and resolve, then fire again. */
+	if (!c->listed)
+		return;
 	if (rules_eval(c->rules, s->c, s->n, now_wall_ms(), &tr, &n, err, sizeof err))
 		log_complain(&c->rules_complaint, LOG_ERROR, "%s", err);
 	if (n == 0) {
@@ -906,6 +913,13 @@ struct collector *collector_new(const struct collector_opts *o, char *err, size_
 		c->o.rules = &c->rules_cfg;
 		if (!(c->rules = rules_new(&c->rules_cfg)))
 			goto oom;
+		if (o->rules_state_path) {
+			if (!(c->rules_state_path = strdup(o->rules_state_path)))
+				goto oom;
+			char rerr[512];
+			if (rules_load(c->rules, c->rules_state_path, rerr, sizeof rerr))
+				log_warn("alert state not restored (%s); ongoing alerts will fire again", rerr);
+		}
 	}
 	c->o.docker_host = c->docker_host;
 	c->o.host_root = c->host_root;
@@ -945,6 +959,7 @@ oom:
 	snprintf(err, errlen, "out of memory");
 fail:
 	rules_free(c->rules);
+	free(c->rules_state_path);
 	if (c->probes)
 		for (size_t i = 0; i < o->nprobes; i++)
 			free(c->probes[i]);
@@ -990,6 +1005,11 @@ void collector_stop(struct collector *c)
 		pthread_join(c->thread, NULL);
 	watcher_free(c->watcher);
 	c->watcher = NULL;
+	if (c->rules && c->rules_state_path) {
+		char rerr[512];
+		if (rules_save(c->rules, c->rules_state_path, rerr, sizeof rerr))
+			log_error("alert state not saved: %s", rerr);
+	}
 	statstream_free(c->stats);
 	c->stats = NULL;
 	prober_free(c->prober);
@@ -1005,6 +1025,7 @@ void collector_free(struct collector *c)
 		drop(c, c->nt - 1);
 	free(c->t);
 	rules_free(c->rules);
+	free(c->rules_state_path);
 	alert_history_unref(c->alerts);
 	for (size_t i = 0; i < c->o.nprobes; i++)
 		free(c->probes[i]);

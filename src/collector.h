@@ -28,6 +28,8 @@ struct collector_opts {
 	size_t nprobes;
 	double probe_timeout_s;   /* per HTTP probe; 0 = 5 s */
 	const struct rules_config *rules; /* evaluate alert rules on every snapshot; NULL = no rules */
+	const char *rules_state_path;     /* rule state loaded at start and saved at a clean stop, so a restart
+	                                   * neither fires an ongoing episode again nor leaves one open; NULL = none */
 };
 
 /* The options every face shares, from the configuration: all = cfg->all, history one hour, the given rules.

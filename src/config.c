@@ -105,7 +105,7 @@ static const struct key keys[] = {
 	{"LOOKOUT_HEALTH_FOR", "health-for", 0, T_SECONDS, "0", 0, 86400, NULL, "SECONDS",
 	 "How long a running container must fail its HEALTHCHECK or HTTP probe before health_failed fires.",
 	 OFF(health_for_s)},
-	{"LOOKOUT_RESTART_LOOP_COUNT", "restart-loop-count", 0, T_INT, "3", 1, 1000, NULL, "N",
+	{"LOOKOUT_RESTART_LOOP_COUNT", "restart-loop-count", 0, T_INT, "3", 1, 64, NULL, "N",
 	 "restart_loop alert when a container restarts this many times within LOOKOUT_RESTART_LOOP_WINDOW.",
 	 OFF(restart_loop_count)},
 	{"LOOKOUT_RESTART_LOOP_WINDOW", "restart-loop-window", 0, T_SECONDS, "300", 1, 86400, NULL, "SECONDS",

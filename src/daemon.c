@@ -209,6 +209,10 @@ int daemon_run(const struct config *cfg)
 
 	struct collector_opts o;
 	collector_opts_from_config(&o, cfg, &rules);
+	char state_path[4096];
+	n = snprintf(state_path, sizeof state_path, "%s/.lookout-daemon.state", cfg->output_dir);
+	if (n > 0 && (size_t)n < sizeof state_path)
+		o.rules_state_path = state_path;
 	struct collector *c = collector_new(&o, err, sizeof err);
 	if (!c || collector_start(c, err, sizeof err)) {
 		fprintf(stderr, "lookout: %s\n", err);

@@ -295,13 +295,15 @@ static void step(struct rules *r, struct out *o, struct cstate *cs, enum alert_k
 	}
 }
 
-/* A threshold condition with hysteresis: fires above thr, resolves only below thr - hyst. NaN: no data. */
+/* A threshold condition with hysteresis: fires above thr, resolves only below thr - hyst (hyst at most
+ * thr / 2). NaN: no data. */
 static enum cond above(const struct alert_state *a, double v, double thr, double hyst)
 {
 	if (isnan(v))
 		return C_HOLD;
+	/* A margin wider than half the threshold (a small per-container label) would make resolving impossible. */
 	if (a->firing)
-		return v < thr - hyst ? C_FALSE : C_TRUE;
+		return v < thr - fmin(hyst, thr / 2) ? C_FALSE : C_TRUE;
 	return v > thr ? C_TRUE : C_FALSE;
 }
 

@@ -110,7 +110,7 @@ void header_draw(struct view *v, int y)
 		rw = text_width(right);
 	}
 	/* The engine's version string can be long: the right side wins over it. */
-	if (v->cols_n - rw > 20)
+	if (v->cols_n - rw > x)
 		seg(v, y, v->cols_n - rw, theme_attr(v->paused ? ROLE_WARN : ROLE_DIM), right);
 
 	/* Second line: host meters and lookout's own cost. */

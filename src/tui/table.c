@@ -248,8 +248,15 @@ void table_layout(struct view *v)
 			c.spark = 0;
 			extra += take;
 		}
-		if (extra < 0 && c.name + extra >= 6) {
-			c.name += extra;
+		if (extra < 0) {
+			int give = c.name - 6 < -extra ? c.name - 6 : -extra;
+			if (give > 0) {
+				c.name -= give;
+				extra += give;
+			}
+		}
+		if (extra < 0 && c.timeline + extra >= 4) {
+			c.timeline += extra;
 			extra = 0;
 		}
 	}
@@ -258,6 +265,9 @@ void table_layout(struct view *v)
 	                &c.resp, &c.spark, &c.timeline, &c.restarts, &c.net, &c.block, &c.pids};
 	for (size_t i = 0; i < ARRAY_LEN(order); i++, k++) {
 		c.x[k] = x;
+		/* Last resort on the narrowest screens: a column that would cross the edge is dropped, never wrapped. */
+		if (x + *order[i] > w)
+			*order[i] = 0;
 		if (*order[i] == 0)
 			continue;
 		/* A gauge and its label sit together; everything else gets a gap. */

@@ -57,6 +57,13 @@ stop
 is "$(names_in "$WORK/all/metrics.csv")" "ops-db ops-other ops-stopped ops-web" "--all also shows a stopped container"
 is "$(csv_py "$WORK/all/metrics.csv" 'print({r["up"] for r in rows if r["name"] == "ops-stopped"})')" "{'0'}" \
 	"and shows it down"
+# A restart on the same output directory keeps the alert state: an ongoing episode is not fired again.
+down_lines() { grep -c 'state=firing alert=container_down container=ops-stopped ' "$WORK/all/container_alerts.log" 2>/dev/null; }
+is "$(down_lines)" 1 "the stopped container's container_down fired once"
+start "$WORK/all" --all
+poll_until '[ "$(ticks_in "$WORK/all/metrics.csv")" -ge 6 ]' 30
+stop
+is "$(down_lines)" 1 "after a restart of the daemon it has not fired again"
 start "$WORK/noall"
 poll_until '[ "$(ticks_in "$WORK/noall/metrics.csv")" -ge 3 ]' 30
 stop
