@@ -3,11 +3,13 @@
 #include "autoconfig.h"
 #include "dashboard.h"
 
+#include <curses.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -52,6 +54,16 @@ int dashboard_run(const struct config *cfg)
 		        cfg->gauge_warn, cfg->gauge_crit);
 		return 2;
 	}
+	/* ncurses exits the process on an unknown terminal type; ask first, before any thread exists. */
+	int term_err = 0;
+	if (setupterm(NULL, STDOUT_FILENO, &term_err) != OK) {
+		const char *term = getenv("TERM");
+		fprintf(stderr, "lookout: the terminal type \"%.40s\" is unknown here (set TERM, e.g. TERM=xterm-256color, "
+		                "or run 'lookout --daemon')\n", term ? term : "");
+		return 2;
+	}
+	del_curterm(cur_term);
+	cur_term = NULL;
 	char path[4096], err[1024];
 	const char *log_path = cfg->log_file;
 	if (!log_path || !*log_path) {

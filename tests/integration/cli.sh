@@ -41,6 +41,15 @@ touch "$T/file"
 is "$st" 1 "uncreatable output dir: exit 1"
 grep -q "$T/file/sub" "$T/err"; ok $? "uncreatable output dir: the path is named"
 
+# On a terminal of a type ncurses does not know, the dashboard says so and exits 2 (script(1) gives it a tty).
+if command -v script >/dev/null 2>&1; then
+	out=$(TERM=lookout-bogus-term script -qec "'$LOOKOUT' --host unix://$T/none.sock --log-file '$T/tui.log'" /dev/null </dev/null 2>&1)
+	st=$?
+	is "$st" 2 "unknown TERM: the dashboard exits 2"
+	case "$out" in *'terminal type "lookout-bogus-term" is unknown'*) ok 0 "unknown TERM: the message names it" ;;
+	*) ok 1 "unknown TERM: message '$out'" ;; esac
+fi
+
 # Unreachable engine: the daemon stays up, logs the reason, writes a header-only CSV, exits 0 on SIGTERM.
 MONITOR_INTERVAL='"0.5"' "$LOOKOUT" --daemon --output-dir "$T/out" --host "unix://$T/no-such.sock" \
 	--status-every 1 >"$T/stdout" 2>"$T/stderr" &
