@@ -145,7 +145,11 @@ static void down_periods(struct view *v, int y, const struct snap_container *c, 
 
 void detail_draw(struct view *v, int y, int h)
 {
-	const struct snap_container *c = view_selected(v);
+	/* By id, not by row: when the container is removed its row goes to a neighbour, the detail view must not. */
+	const struct snap_container *c = NULL;
+	for (size_t i = 0; v->snap && i < v->snap->n && !c; i++)
+		if (strcmp(v->snap->c[i].si->info.id, v->sel_id) == 0)
+			c = &v->snap->c[i];
 	if (!c) {
 		put(v, y, 2, theme_attr(ROLE_DIM), "the container is gone (Esc: back)");
 		return;

@@ -59,19 +59,32 @@ static void box_at(struct view *v, int h, int w, int *y0, int *x0)
 void help_draw(struct view *v)
 {
 	int n = (int)ARRAY_LEN(keys);
+	/* Every key must show: on a short screen the blank line goes, then the list splits into two columns. */
+	int boxh = n + 4 > v->rows_n - 2 ? v->rows_n - 2 : n + 4;
+	int top = boxh >= n + 4 ? 2 : 1;
+	int lines = boxh - top - 1;
+	int ncols = lines > 0 && n > lines ? 2 : 1;
+	int per = (n + ncols - 1) / ncols;
+	int want_w = ncols == 2 ? 100 : 64;
+	int boxw = v->cols_n - 2 < want_w ? v->cols_n - 2 : want_w;
 	int y0, x0;
-	box_at(v, n + 4, 64, &y0, &x0);
-	int inner = (v->cols_n - 2 < 64 ? v->cols_n - 2 : 64) - 4;
+	box_at(v, boxh, want_w, &y0, &x0);
+	int colw = (boxw - 4) / ncols;
+	int keyw = ncols == 2 ? 11 : 14;
 	view_put(y0, x0 + 2, theme_attr(ROLE_TITLE), " Keys ");
 	struct buf b;
 	buf_init(&b);
-	for (int i = 0; i < n && y0 + 2 + i < v->rows_n - 1; i++) {
+	for (int i = 0; i < n; i++) {
+		int row = i % per, col = i / per;
+		if (row >= lines)
+			continue;
+		int y = y0 + top + row, x = x0 + 2 + col * colw;
 		buf_reset(&b);
-		text_fit(&b, keys[i][0], 14, true, v->g);
-		view_put(y0 + 2 + i, x0 + 2, theme_attr(ROLE_HEADER), b.data);
+		text_fit(&b, keys[i][0], keyw, true, v->g);
+		view_put(y, x, theme_attr(ROLE_HEADER), b.data);
 		buf_reset(&b);
-		text_fit(&b, keys[i][1], inner - 15, false, v->g);
-		view_put(y0 + 2 + i, x0 + 17, theme_attr(ROLE_NORMAL), b.data);
+		text_fit(&b, keys[i][1], colw - keyw - 2, false, v->g);
+		view_put(y, x + keyw + 1, theme_attr(ROLE_NORMAL), b.data);
 	}
 	buf_free(&b);
 }

@@ -199,6 +199,9 @@ void table_select_id(struct view *v)
 	}
 	if (v->sel >= v->nrows)
 		v->sel = v->nrows ? v->nrows - 1 : 0;
+	/* In the detail view the id stays: the view says the container is gone rather than showing a neighbour. */
+	if (v->detail && v->sel_id[0])
+		return;
 	table_remember(v);
 }
 

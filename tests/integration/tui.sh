@@ -144,9 +144,19 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 }
-poll_until "compare_numbers cpu_pct >/dev/null" 20 0.5
-check "CPU % on screen agrees with the daemon's CSV within 5 points" compare_numbers cpu_pct
-check "memory % on screen agrees with the daemon's CSV within 5 points" compare_numbers mem_pct
+# Two processes sample at different instants and a busy loop's share swings on a loaded machine: the verdict
+# is the first agreeing comparison within a generous deadline, and the last attempt is shown on failure.
+cmp_out=$(mktemp /tmp/lookout-tui-cmp.XXXXXX)
+for field in cpu_pct mem_pct; do
+	label=$([ "$field" = cpu_pct ] && echo "CPU %" || echo "memory %")
+	if poll_until "compare_numbers $field >'$cmp_out' 2>&1" 60 0.5; then
+		ok 0 "$label on screen agrees with the daemon's CSV within 5 points"
+	else
+		ok 1 "$label on screen agrees with the daemon's CSV within 5 points"
+	fi
+	diag "$(cat "$cmp_out")"
+done
+rm -f "$cmp_out"
 
 # ---- 7-9: keys: help, filter, sort, window ----------------------------------------------------------------
 keys main '?'
