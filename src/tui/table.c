@@ -184,12 +184,25 @@ int table_build(struct view *v)
 void table_remember(struct view *v)
 {
 	const struct snap_container *c = view_selected(v);
-	if (c)
+	if (c) {
 		snprintf(v->sel_id, sizeof v->sel_id, "%s", c->si->info.id);
+		v->sel_group[0] = '\0';
+	} else if (v->sel < v->nrows && v->rows[v->sel].kind == ROW_GROUP) {
+		/* A group's header row is a place too: the next snapshot must not move the selection off it. */
+		v->sel_id[0] = '\0';
+		snprintf(v->sel_group, sizeof v->sel_group, "%s", v->rows[v->sel].group ? v->rows[v->sel].group : "");
+	}
 }
 
 void table_select_id(struct view *v)
 {
+	if (!v->sel_id[0] && v->sel_group[0]) {
+		for (size_t i = 0; i < v->nrows; i++)
+			if (v->rows[i].kind == ROW_GROUP && v->rows[i].group && strcmp(v->rows[i].group, v->sel_group) == 0) {
+				v->sel = i;
+				return;
+			}
+	}
 	if (v->sel_id[0]) {
 		for (size_t i = 0; i < v->nrows; i++)
 			if (v->rows[i].kind == ROW_CONTAINER && strcmp(v->snap->c[v->rows[i].idx].si->info.id, v->sel_id) == 0) {

@@ -47,6 +47,7 @@ struct view {
 	size_t nrows, rows_cap;
 	size_t sel;                 /* index into rows */
 	char sel_id[65];            /* keeps the selection on the same container across re-sorts */
+	char sel_group[256];        /* or on the same compose group's header row (sel_id empty then) */
 	size_t top;                 /* first visible row */
 	int table_y, table_h;       /* where the rows are on screen (for the mouse) */
 	enum sort_key sort;
