@@ -17,19 +17,6 @@
 
 #define MAXW 512
 
-static int put(struct view *v, int y, int x, int attr, const char *s)
-{
-	if (x >= v->cols_n)
-		return x;
-	struct buf b;
-	buf_init(&b);
-	int w = text_fit(&b, s, v->cols_n - x, false, v->g);
-	if (w > 0)
-		view_put(y, x, attr, b.data);
-	buf_free(&b);
-	return x + (w > 0 ? w : 0);
-}
-
 enum field { F_CPU, F_MEM, F_RESP };
 
 /* Per-cell averages of a field over [start, end); NaN where the cell has no value. */
@@ -58,7 +45,7 @@ static void bucket(const struct series_view *h, int64_t start, int64_t end, int 
 
 static void big_gauge(struct view *v, int y, const char *name, double pct, const char *after)
 {
-	int x = put(v, y, 0, theme_attr(ROLE_TITLE), name);
+	int x = view_put_fit(v, y, 0, theme_attr(ROLE_TITLE), name);
 	/* The same room after every gauge, so the gauges line up. */
 	int aw = 24;
 	int gw = v->cols_n - x - 8 - aw - 1;
@@ -72,10 +59,10 @@ static void big_gauge(struct view *v, int y, const char *name, double pct, const
 	x += gw;
 	buf_reset(&s);
 	gauge_label(&s, v->g, pct, b, 8);
-	x = put(v, y, x, theme_attr(ROLE_NORMAL), s.data);
+	x = view_put_fit(v, y, x, theme_attr(ROLE_NORMAL), s.data);
 	buf_free(&s);
 	if (after)
-		put(v, y, x + 1, theme_attr(ROLE_DIM), after);
+		view_put_fit(v, y, x + 1, theme_attr(ROLE_DIM), after);
 }
 
 static void draw_chart(struct view *v, int y, int h, int x, int w, const float *bars, const float *mark, float lo,
@@ -132,15 +119,15 @@ static void down_periods(struct view *v, int y, const struct snap_container *c, 
 		view_clock(c->state_since_ms, a, sizeof a);
 		char ms[24];
 		snprintf(ms, sizeof ms, "%s.%03lld", a, (long long)(c->state_since_ms % 1000));
-		int x = put(v, y, 0, theme_attr(ROLE_CRIT), "down since ");
-		x = put(v, y, x, theme_attr(ROLE_CRIT), ms);
+		int x = view_put_fit(v, y, 0, theme_attr(ROLE_CRIT), "down since ");
+		x = view_put_fit(v, y, x, theme_attr(ROLE_CRIT), ms);
 		if (count)
-			put(v, y, x, theme_attr(ROLE_DIM), "; ");
+			view_put_fit(v, y, x, theme_attr(ROLE_DIM), "; ");
 		if (count)
-			put(v, y, x + 2, theme_attr(ROLE_DIM), line);
+			view_put_fit(v, y, x + 2, theme_attr(ROLE_DIM), line);
 		return;
 	}
-	put(v, y, 0, theme_attr(count ? ROLE_WARN : ROLE_DIM), count ? line : "no downtime in this window");
+	view_put_fit(v, y, 0, theme_attr(count ? ROLE_WARN : ROLE_DIM), count ? line : "no downtime in this window");
 }
 
 void detail_draw(struct view *v, int y, int h)
@@ -151,7 +138,7 @@ void detail_draw(struct view *v, int y, int h)
 		if (strcmp(v->snap->c[i].si->info.id, v->sel_id) == 0)
 			c = &v->snap->c[i];
 	if (!c) {
-		put(v, y, 2, theme_attr(ROLE_DIM), "the container is gone (Esc: back)");
+		view_put_fit(v, y, 2, theme_attr(ROLE_DIM), "the container is gone (Esc: back)");
 		return;
 	}
 	const struct glyphs *g = v->g;
@@ -159,21 +146,21 @@ void detail_draw(struct view *v, int y, int h)
 	char t[512];
 	enum cstatus st = view_status(c);
 	/* Line 1: who and what state since when. */
-	int x = put(v, y, 0, theme_attr(st == CS_STOPPED ? ROLE_CRIT : st == CS_UNHEALTHY ? ROLE_WARN : ROLE_OK),
+	int x = view_put_fit(v, y, 0, theme_attr(st == CS_STOPPED ? ROLE_CRIT : st == CS_UNHEALTHY ? ROLE_WARN : ROLE_OK),
 	            g->status[st]);
-	x = put(v, y, x + 1, theme_attr(ROLE_HEADER), view_name(c));
+	x = view_put_fit(v, y, x + 1, theme_attr(ROLE_HEADER), view_name(c));
 	char since[16];
 	view_clock(c->state_since_ms, since, sizeof since);
 	snprintf(t, sizeof t, "  %s%s%s", view_status_text(st), c->state_since_ms ? " since " : "",
 	         c->state_since_ms ? since : "");
-	x = put(v, y, x, theme_attr(st == CS_STOPPED ? ROLE_CRIT : ROLE_NORMAL), t);
+	x = view_put_fit(v, y, x, theme_attr(st == CS_STOPPED ? ROLE_CRIT : ROLE_NORMAL), t);
 	if (st == CS_STOPPED && c->exit_code >= 0) {
 		snprintf(t, sizeof t, " (exit %d%s)", c->exit_code, c->oom_killed ? ", OOM-killed" : "");
-		x = put(v, y, x, theme_attr(ROLE_CRIT), t);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_CRIT), t);
 	}
 	snprintf(t, sizeof t, "  %s  %.12s  restarts %d", c->si->info.image ? c->si->info.image : "", c->si->info.id,
 	         c->restarts);
-	put(v, y, x, theme_attr(ROLE_DIM), t);
+	view_put_fit(v, y, x, theme_attr(ROLE_DIM), t);
 	y++;
 
 	/* Large gauges. */
@@ -200,7 +187,7 @@ void detail_draw(struct view *v, int y, int h)
 		snprintf(pids, sizeof pids, "-");
 	snprintf(t, sizeof t, "NET rx %s/s tx %s/s   BLOCK read %s/s write %s/s   PIDS %s   source %s", rx, tx, br, bw,
 	         pids, c->source ? metric_source_name(c->source) : "-");
-	put(v, y++, 0, theme_attr(ROLE_NORMAL), t);
+	view_put_fit(v, y++, 0, theme_attr(ROLE_NORMAL), t);
 
 	int w = v->cols_n - 8;
 	if (w > MAXW)
@@ -238,10 +225,10 @@ void detail_draw(struct view *v, int y, int h)
 		snprintf(t, sizeof t, "LATENCY  min %.0f  avg %.0f  max %.0f ms", mn, sum / cnt, mx);
 	else
 		snprintf(t, sizeof t, "LATENCY  no HTTP check for this container (label lookout.url or --probe)");
-	x = put(v, y, 0, theme_attr(ROLE_TITLE), t);
+	x = view_put_fit(v, y, 0, theme_attr(ROLE_TITLE), t);
 	if (cnt && !isnan(v->resp_threshold_ms)) {
 		snprintf(t, sizeof t, "  threshold %s %.0f ms", g->threshold, v->resp_threshold_ms);
-		put(v, y, x, theme_attr(ROLE_WARN), t);
+		view_put_fit(v, y, x, theme_attr(ROLE_WARN), t);
 	}
 	y++;
 	if (lat_h > 0 && cnt) {
@@ -249,8 +236,8 @@ void detail_draw(struct view *v, int y, int h)
 		if (!isnan(v->resp_threshold_ms) && v->resp_threshold_ms > hi)
 			hi = (float)v->resp_threshold_ms;
 		snprintf(t, sizeof t, "%5.0f", hi);
-		put(v, y, 0, theme_attr(ROLE_DIM), t);
-		put(v, y + lat_h - 1, 0, theme_attr(ROLE_DIM), "    0");
+		view_put_fit(v, y, 0, theme_attr(ROLE_DIM), t);
+		view_put_fit(v, y + lat_h - 1, 0, theme_attr(ROLE_DIM), "    0");
 		draw_chart(v, y, lat_h, 7, w, vals, NULL, 0, hi > 0 ? hi : 1,
 		           isnan(v->resp_threshold_ms) ? NAN : (float)v->resp_threshold_ms, ROLE_INFO);
 		y += lat_h;
@@ -263,15 +250,15 @@ void detail_draw(struct view *v, int y, int h)
 	for (int i = 0; i < w; i++)
 		if (!isnan(vals[i]) && vals[i] > hi)
 			hi = vals[i];
-	x = put(v, y, 0, theme_attr(ROLE_TITLE), "CPU % ");
-	x = put(v, y, x, theme_attr(ROLE_OK), g->gauge_eighths[8]);
-	x = put(v, y, x, theme_attr(ROLE_TITLE), " and MEM % ");
-	put(v, y, x, theme_attr(ROLE_CHART_MEM), g->chart_mark);
+	x = view_put_fit(v, y, 0, theme_attr(ROLE_TITLE), "CPU % ");
+	x = view_put_fit(v, y, x, theme_attr(ROLE_OK), g->gauge_eighths[8]);
+	x = view_put_fit(v, y, x, theme_attr(ROLE_TITLE), " and MEM % ");
+	view_put_fit(v, y, x, theme_attr(ROLE_CHART_MEM), g->chart_mark);
 	y++;
 	if (cm_h > 0) {
 		snprintf(t, sizeof t, "%4.0f%%", hi);
-		put(v, y, 0, theme_attr(ROLE_DIM), t);
-		put(v, y + cm_h - 1, 0, theme_attr(ROLE_DIM), "   0%");
+		view_put_fit(v, y, 0, theme_attr(ROLE_DIM), t);
+		view_put_fit(v, y + cm_h - 1, 0, theme_attr(ROLE_DIM), "   0%");
 		draw_chart(v, y, cm_h, 7, w, vals, NULL, 0, hi, NAN, ROLE_OK);
 		/* The memory marks in their own colour: drawn again over the bars. */
 		struct buf rows[16];
@@ -298,7 +285,7 @@ void detail_draw(struct view *v, int y, int h)
 
 	/* Up/down with a time axis. */
 	if (y + 4 <= bottom) {
-		put(v, y++, 0, theme_attr(ROLE_TITLE), "UP/DOWN");
+		view_put_fit(v, y++, 0, theme_attr(ROLE_TITLE), "UP/DOWN");
 		uint8_t cells[MAXW];
 		uint8_t live_st = st == CS_STOPPED ? PT_DOWN : c->up ? PT_UP : c->state == CSTATE_RUNNING ? PT_UNHEALTHY : PT_DOWN;
 		timeline_bucket(&c->hist, live_st, c->state_since_ms, start, end, w, cells);

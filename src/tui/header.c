@@ -12,23 +12,11 @@
 #include "tui/text.h"
 #include "tui/theme.h"
 
-/* Draws s at x if it fits before the right edge; returns the next x. */
-static int seg(struct view *v, int y, int x, int attr, const char *s)
-{
-	struct buf b;
-	buf_init(&b);
-	int w = text_fit(&b, s, v->cols_n - x, false, v->g);
-	if (w > 0)
-		view_put(y, x, attr, b.data);
-	buf_free(&b);
-	return x + (w > 0 ? w : 0);
-}
-
 static int meter(struct view *v, int y, int x, const char *name, double pct, const char *after, int gw)
 {
 	if (x + (int)strlen(name) + gw + 8 > v->cols_n)
 		return x;
-	x = seg(v, y, x, theme_attr(ROLE_HEADER), name);
+	x = view_put_fit(v, y, x, theme_attr(ROLE_HEADER), name);
 	enum band b = gauge_band(pct, v->gauge_warn, v->gauge_crit);
 	struct buf s;
 	buf_init(&s);
@@ -38,10 +26,10 @@ static int meter(struct view *v, int y, int x, const char *name, double pct, con
 	x += gw;
 	buf_reset(&s);
 	gauge_label(&s, v->g, pct, b, 7);
-	x = seg(v, y, x, theme_attr(ROLE_NORMAL), s.data);
+	x = view_put_fit(v, y, x, theme_attr(ROLE_NORMAL), s.data);
 	buf_free(&s);
 	if (after)
-		x = seg(v, y, x, theme_attr(ROLE_DIM), after);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_DIM), after);
 	return x;
 }
 
@@ -50,14 +38,14 @@ void header_draw(struct view *v, int y)
 	const struct snapshot *s = v->snap;
 	char t[600];
 	int x = 0;
-	x = seg(v, y, x, theme_attr(ROLE_HEADER), "lookout ");
+	x = view_put_fit(v, y, x, theme_attr(ROLE_HEADER), "lookout ");
 	if (!s) {
-		seg(v, y, x, theme_attr(ROLE_DIM), "connecting to the engine...");
+		view_put_fit(v, y, x, theme_attr(ROLE_DIM), "connecting to the engine...");
 	} else if (!s->engine_up) {
 		char since[16];
 		view_clock(v->engine_down_since_ms ? v->engine_down_since_ms : s->wall_ms, since, sizeof since);
 		snprintf(t, sizeof t, "%s engine unreachable since %s, retrying", v->g->status[CS_STOPPED], since);
-		x = seg(v, y, x, theme_attr(ROLE_CRIT), t);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_CRIT), t);
 		if (s->engine_error[0]) {
 			/* The reason fits in what the right side leaves, cut with an ellipsis; the log has it whole. */
 			char right_est[64];
@@ -69,16 +57,16 @@ void header_draw(struct view *v, int y)
 				buf_puts(&b, " (");
 				int w = text_fit(&b, s->engine_error, room, false, v->g);
 				if (w > 0 && buf_puts(&b, ")") == 0)
-					x = seg(v, y, x, theme_attr(ROLE_DIM), b.data);
+					x = view_put_fit(v, y, x, theme_attr(ROLE_DIM), b.data);
 				buf_free(&b);
 			}
 		}
 	} else {
 		snprintf(t, sizeof t, "docker %s", s->version.version[0] ? s->version.version : "?");
-		x = seg(v, y, x, theme_attr(ROLE_NORMAL), t);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_NORMAL), t);
 		if (s->host[0]) {
 			snprintf(t, sizeof t, " @ %s", s->host);
-			x = seg(v, y, x, theme_attr(ROLE_NORMAL), t);
+			x = view_put_fit(v, y, x, theme_attr(ROLE_NORMAL), t);
 		}
 		size_t running = 0, stopped = 0;
 		for (size_t i = 0; i < s->n; i++) {
@@ -88,9 +76,9 @@ void header_draw(struct view *v, int y)
 				stopped++;
 		}
 		snprintf(t, sizeof t, "  %zu running", running);
-		x = seg(v, y, x, theme_attr(ROLE_OK), t);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_OK), t);
 		snprintf(t, sizeof t, "  %zu stopped", stopped);
-		x = seg(v, y, x, theme_attr(stopped ? ROLE_CRIT : ROLE_DIM), t);
+		x = view_put_fit(v, y, x, theme_attr(stopped ? ROLE_CRIT : ROLE_DIM), t);
 	}
 	/* Right side: interval, window, clock of the data (not of the wall: an idle screen stays still). */
 	char clock[16] = "--:--:--";
@@ -111,7 +99,7 @@ void header_draw(struct view *v, int y)
 	}
 	/* The engine's version string can be long: the right side wins over it. */
 	if (v->cols_n - rw > x)
-		seg(v, y, v->cols_n - rw, theme_attr(v->paused ? ROLE_WARN : ROLE_DIM), right);
+		view_put_fit(v, y, v->cols_n - rw, theme_attr(v->paused ? ROLE_WARN : ROLE_DIM), right);
 
 	/* Second line: host meters and lookout's own cost. */
 	y++;
@@ -130,13 +118,13 @@ void header_draw(struct view *v, int y)
 		char l[16];
 		view_bytes((double)s->host_mem_bytes, l, sizeof l);
 		snprintf(t, sizeof t, "%u CPUs, %s memory", s->host_cpus, l);
-		x = seg(v, y, x, theme_attr(ROLE_DIM), t);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_DIM), t);
 	}
 	if (s) {
 		char rss[16];
 		view_bytes((double)s->self_rss_bytes, rss, sizeof rss);
 		snprintf(t, sizeof t, "  self %.1f%% %s", isnan(s->self_cpu_pct) ? 0.0 : s->self_cpu_pct, rss);
-		x = seg(v, y, x, theme_attr(ROLE_DIM), t);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_DIM), t);
 	}
 	if (ws >= 3600)
 		snprintf(t, sizeof t, "window %dh", ws / 3600);
@@ -144,5 +132,5 @@ void header_draw(struct view *v, int y)
 		snprintf(t, sizeof t, "window %dm", ws / 60);
 	rw = text_width(t);
 	if (v->cols_n - rw > x + 1)
-		seg(v, y, v->cols_n - rw, theme_attr(ROLE_DIM), t);
+		view_put_fit(v, y, v->cols_n - rw, theme_attr(ROLE_DIM), t);
 }

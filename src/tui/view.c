@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "tui/text.h"
+
 const int view_windows_s[4] = {60, 300, 900, 3600};
 
 enum cstatus view_status(const struct snap_container *c)
@@ -110,4 +112,17 @@ void view_put(int y, int x, int attr, const char *s)
 	attrset((attr_t)attr);
 	mvaddstr(y, x, s);
 	attrset(A_NORMAL);
+}
+
+int view_put_fit(struct view *v, int y, int x, int attr, const char *s)
+{
+	if (x >= v->cols_n)
+		return x;
+	struct buf b;
+	buf_init(&b);
+	int w = text_fit(&b, s, v->cols_n - x, false, v->g);
+	if (w > 0)
+		view_put(y, x, attr, b.data);
+	buf_free(&b);
+	return x + (w > 0 ? w : 0);
 }

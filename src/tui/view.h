@@ -94,6 +94,8 @@ const struct snap_container *view_selected(const struct view *v);
 
 /* Draws a UTF-8 string (from the widgets or text_fit; it must fit the line) at y, x with attributes attr. */
 void view_put(int y, int x, int attr, const char *s);
+/* Draws untrusted or long text at x, cut at the right edge; returns the column after it. */
+int view_put_fit(struct view *v, int y, int x, int attr, const char *s);
 
 /* table.c */
 int table_build(struct view *v);          /* filter, sort, group: fills v->rows; 0 or -1 (ENOMEM) */
