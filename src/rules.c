@@ -295,15 +295,20 @@ static void step(struct rules *r, struct out *o, struct cstate *cs, enum alert_k
 	}
 }
 
-/* A threshold condition with hysteresis: fires above thr, resolves only below thr - hyst (hyst at most
- * thr / 2). NaN: no data. */
+/* Where a firing threshold alert resolves: thr - hyst, with the margin at most half the threshold (a margin
+ * wider than that, under a small per-container label, would make resolving impossible). */
+static double resolve_level(double thr, double hyst)
+{
+	return thr - fmin(hyst, thr / 2);
+}
+
+/* A threshold condition with hysteresis: fires above thr, resolves only below resolve_level. NaN: no data. */
 static enum cond above(const struct alert_state *a, double v, double thr, double hyst)
 {
 	if (isnan(v))
 		return C_HOLD;
-	/* A margin wider than half the threshold (a small per-container label) would make resolving impossible. */
 	if (a->firing)
-		return v < thr - fmin(hyst, thr / 2) ? C_FALSE : C_TRUE;
+		return v < resolve_level(thr, hyst) ? C_FALSE : C_TRUE;
 	return v > thr ? C_TRUE : C_FALSE;
 }
 
@@ -339,6 +344,25 @@ static void set_reading(struct alert_state *a, double v, double thr)
 {
 	a->value = v;
 	a->threshold = thr;
+}
+
+/* One threshold warning (high_cpu, high_memory, slow_response): the newest reading and its message, the
+ * hysteresis, the for-duration. what/unit/decimals only shape the messages ("CPU 93.1 % is above 40 %"). */
+static void threshold_rule(struct rules *r, struct out *o, struct cstate *cs, enum alert_kind kind, double v,
+                           double thr, double hyst, const char *what, const char *unit, int decimals,
+                           const char *suffix, int64_t now)
+{
+	struct alert_state *a = &cs->a[kind];
+	char msg[ALERT_MSG_MAX];
+	enum cond cond = above(a, v, thr, hyst);
+	if (!isnan(v)) {
+		set_reading(a, v, thr);
+		snprintf(msg, sizeof msg, "%s %.*f %s is above %g %s%s", what, decimals, v, unit, thr, unit, suffix);
+		copy_text(a->msg, sizeof a->msg, msg); /* the newest reading; a transition copies it when it fires */
+	}
+	snprintf(msg, sizeof msg, "%s %.*f %s is back below %g %s", what, decimals, v, unit, resolve_level(thr, hyst),
+	         unit);
+	step(r, o, cs, kind, cond, 0, r->cfg.warn_for_ms, now, msg);
 }
 
 static void eval_one(struct rules *r, struct out *o, struct cstate *cs, struct snap_container *c, int64_t now)
@@ -436,46 +460,24 @@ static void eval_one(struct rules *r, struct out *o, struct cstate *cs, struct s
 	     "healthy again");
 
 	/* high_cpu */
-	a = &cs->a[ALERT_HIGH_CPU];
-	double thr = label_number(in, "lookout.cpu_threshold", cfg->cpu_threshold);
 	double v = !c->have_metrics ? NAN : cfg->cpu_basis == CPU_BASIS_LIMIT ? c->m.cpu_limit_pct : c->m.cpu_pct;
-	enum cond cond = above(a, v, thr, cfg->cpu_hysteresis);
-	if (!isnan(v)) {
-		set_reading(a, v, thr);
-		snprintf(msg, sizeof msg, "CPU %.1f %% is above %g %%%s", v, thr,
-		         cfg->cpu_basis == CPU_BASIS_LIMIT ? " of its limit" : "");
-		copy_text(a->msg, sizeof a->msg, msg); /* the newest reading; a transition copies it when it fires */
-	}
-	snprintf(msg, sizeof msg, "CPU %.1f %% is back below %g %%", v, thr - cfg->cpu_hysteresis);
-	step(r, o, cs, ALERT_HIGH_CPU, cond, 0, cfg->warn_for_ms, now, msg);
+	threshold_rule(r, o, cs, ALERT_HIGH_CPU, v, label_number(in, "lookout.cpu_threshold", cfg->cpu_threshold),
+	               cfg->cpu_hysteresis, "CPU", "%", 1, cfg->cpu_basis == CPU_BASIS_LIMIT ? " of its limit" : "",
+	               now);
 
 	/* high_memory */
-	a = &cs->a[ALERT_HIGH_MEMORY];
-	thr = label_number(in, "lookout.memory_threshold", cfg->memory_threshold);
 	v = c->have_metrics ? c->m.mem_pct : NAN;
-	cond = above(a, v, thr, cfg->memory_hysteresis);
-	if (!isnan(v)) {
-		set_reading(a, v, thr);
-		snprintf(msg, sizeof msg, "memory %.1f %% is above %g %%", v, thr);
-		copy_text(a->msg, sizeof a->msg, msg); /* the newest reading; a transition copies it when it fires */
-	}
-	snprintf(msg, sizeof msg, "memory %.1f %% is back below %g %%", v, thr - cfg->memory_hysteresis);
-	step(r, o, cs, ALERT_HIGH_MEMORY, cond, 0, cfg->warn_for_ms, now, msg);
+	threshold_rule(r, o, cs, ALERT_HIGH_MEMORY, v,
+	               label_number(in, "lookout.memory_threshold", cfg->memory_threshold), cfg->memory_hysteresis,
+	               "memory", "%", 1, "", now);
 
 	/* slow_response: only answers count; a failed probe is health_failed's business */
-	a = &cs->a[ALERT_SLOW_RESPONSE];
-	thr = label_number(in, "lookout.response_time_threshold", cfg->response_threshold_ms);
 	v = c->probed && c->probe_ok && c->response_ms >= 0 ? c->response_ms : NAN;
-	if (!c->probed && a->firing)
+	if (!c->probed && cs->a[ALERT_SLOW_RESPONSE].firing)
 		v = 0; /* the URL went away: nothing is slow any more */
-	cond = above(a, v, thr, cfg->response_hysteresis_ms);
-	if (!isnan(v)) {
-		set_reading(a, v, thr);
-		snprintf(msg, sizeof msg, "HTTP response took %.0f ms, above %g ms", v, thr);
-		copy_text(a->msg, sizeof a->msg, msg); /* the newest reading; a transition copies it when it fires */
-	}
-	snprintf(msg, sizeof msg, "HTTP response %.0f ms is back below %g ms", v, thr - cfg->response_hysteresis_ms);
-	step(r, o, cs, ALERT_SLOW_RESPONSE, cond, 0, cfg->warn_for_ms, now, msg);
+	threshold_rule(r, o, cs, ALERT_SLOW_RESPONSE, v,
+	               label_number(in, "lookout.response_time_threshold", cfg->response_threshold_ms),
+	               cfg->response_hysteresis_ms, "HTTP response", "ms", 0, "", now);
 
 mask:
 	c->firing_alerts = 0;

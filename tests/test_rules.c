@@ -263,6 +263,29 @@ static void test_health_and_probe(void)
 	rules_free(r);
 }
 
+/* A per-container threshold smaller than the hysteresis margin (3 %% under the default 5 points) must still
+ * resolve: the margin is capped at half the threshold. */
+static void test_small_threshold_resolves(void)
+{
+	struct rules_config rc = cfg_default();
+	rc.warn_for_ms = 0;
+	struct rules *r = rules_new(&rc);
+	struct shared_info *si = mk_info("1212abab", "tiny", "lookout.cpu_threshold", "3");
+	struct run rn = {0};
+	struct snap_container c = running(si, 10);
+	eval(r, &c, 1, T0, &rn);
+	is_int(count(&rn, ALERT_HIGH_CPU, true), 1, "small threshold: 10 %% above a 3 %% label fires");
+	c.m.cpu_pct = 1;
+	for (int64_t t = 1000; t <= 60000; t += 1000)
+		eval(r, &c, 1, T0 + t, &rn);
+	is_int(count(&rn, ALERT_HIGH_CPU, false), 1, "small threshold: 1 %% resolves (below 3 - min(5, 1.5))");
+	ok(rn.n == 2 && strstr(rn.t[1].msg, "below 1.5 %") != NULL, "small threshold: the message names 1.5 %%: %s",
+	   rn.n == 2 ? rn.t[1].msg : "");
+	free(rn.t);
+	shared_info_unref(si);
+	rules_free(r);
+}
+
 static void test_labels(void)
 {
 	struct rules_config rc = cfg_default();
@@ -424,6 +447,7 @@ int main(void)
 	test_down_and_muting();
 	test_health_and_probe();
 	test_labels();
+	test_small_threshold_resolves();
 	test_restart_oom_removal();
 	test_state_file();
 	return tap_done();

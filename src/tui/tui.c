@@ -73,14 +73,20 @@ static void add_cap(const char *name)
 	}
 }
 
+/* The signals only the UI thread takes: resize and the quit signals. */
+static void ui_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGWINCH);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
 void tui_block_signals(void)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGWINCH);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	ui_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
@@ -100,11 +106,7 @@ static void install_signals(void)
 		sigaction(crash[i], &sa, NULL);
 	/* The UI thread takes the signals the other threads block. */
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGWINCH);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	ui_signals(&set);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
