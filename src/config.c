@@ -428,6 +428,14 @@ static void pending_free(struct pending *p)
 	}
 }
 
+/* The subcommands: a word that comes first on the command line and picks the mode. */
+static const struct {
+	const char *name;
+	enum run_mode mode;
+} subcommands[] = {
+	{"check", MODE_CHECK},
+};
+
 enum { OPT_DAEMON = 1000, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ENV_FILE, OPT_DUMP_MAN, OPT_DUMP_EXAMPLE,
        OPT_KEY_BASE = 2000 };
 
@@ -471,11 +479,14 @@ int config_load(struct config *cfg, int argc, char **argv, char *const *envp, ch
 	shorts[ns] = '\0';
 
 	/* A subcommand comes first; getopt then sees the rest as if it were the whole command line. */
-	if (argc > 1 && strcmp(argv[1], "check") == 0) {
-		cfg->mode = MODE_CHECK;
-		argv[1] = argv[0];
-		argv++;
-		argc--;
+	for (size_t i = 0; argc > 1 && i < ARRAY_LEN(subcommands); i++) {
+		if (strcmp(argv[1], subcommands[i].name) == 0) {
+			cfg->mode = subcommands[i].mode;
+			argv[1] = argv[0];
+			argv++;
+			argc--;
+			break;
+		}
 	}
 
 	/* Pass 1: flags into the flag layer (they win), and where the files are. */
@@ -500,8 +511,8 @@ int config_load(struct config *cfg, int argc, char **argv, char *const *envp, ch
 		switch (c) {
 		case 'd':
 		case OPT_DAEMON:
-			if (cfg->mode == MODE_CHECK) {
-				snprintf(err, errlen, "check and --daemon exclude each other");
+			if (cfg->mode != MODE_DASHBOARD) {
+				snprintf(err, errlen, "a subcommand and --daemon exclude each other");
 				goto out;
 			}
 			cfg->mode = MODE_DAEMON;
