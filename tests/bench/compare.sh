@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# compare.sh — what watching N idle containers at a 1 s interval costs, lookout beside the floor (a minimal
+# reader of the same cgroup files through kept-open descriptors, tests/bench/floor.c), `docker stats`, and
+# netdata and glances when installed. Everything runs against a private engine, so its containers are the
+# only ones it made. For each tool: its own CPU (utime+stime of the tool and its children, /proc/PID/stat),
+# what it makes dockerd + containerd + the shims spend above an idle baseline taken in the same round, and
+# its resident memory at the end. Every figure is per minute, the median of BENCH_RUNS rounds, and printed
+# with its ratio to lookout; all rounds are also written as CSV. A benchmark, never a test.
+#   tests/bench/compare.sh [N...]            (default: 100; `make bench` passes 10 100 300)
+# Environment: BENCH_SECS (window per measurement, 30), BENCH_RUNS (3), BENCH_CSV (bench-compare.csv),
+#   LOOKOUT, FLOOR (the two binaries).
+set -u
+NS=${*:-100}
+SECS=${BENCH_SECS:-30}
+RUNS=${BENCH_RUNS:-3}
+CSV=${BENCH_CSV:-bench-compare.csv}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+LOOKOUT=${LOOKOUT:-$top_srcdir/lookout}
+FLOOR=${FLOOR:-$(dirname "$LOOKOUT")/tests/bench/floor}
+ENGINE_SKIP_STATUS=77
+. "$top_srcdir/tests/lib/engine.sh"
+engine_require
+[ -x "$FLOOR" ] || { echo "compare: no floor reader at $FLOOR (make tests/bench/floor)" >&2; exit 2; }
+engine_start
+engine_image lookout-bench/busybox:latest >/dev/null
+
+hz=$(getconf CLK_TCK)
+WORK=$(mktemp -d /tmp/lookout-compare.XXXXXX)
+engine_on_cleanup "rm -rf '$WORK'"
+
+# descendants PID: the process and all its children, grandchildren, ...
+descendants() {
+	local p=$1 c
+	echo "$p"
+	for c in $(pgrep -P "$p" 2>/dev/null); do descendants "$c"; done
+}
+# cpu_ms PID...: utime+stime of the given processes, in ms (a vanished process counts 0).
+cpu_ms() {
+	local total=0 p t
+	for p in "$@"; do
+		t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null) || continue
+		total=$((total + ${t:-0}))
+	done
+	echo $((total * 1000 / hz))
+}
+rss_kb() {
+	local total=0 p r
+	for p in "$@"; do
+		r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+		total=$((total + ${r:-0}))
+	done
+	echo "$total"
+}
+engine_pids() {
+	{
+		echo "$ENGINE_PID"
+		pgrep -f "containerd.*$ENGINE_DIR" || true
+		pgrep -f "containerd-shim.*$ENGINE_DIR" || true
+		pgrep -f "containerd-shim.*-namespace $(basename "$ENGINE_DIR")" || true
+	} | sort -u
+}
+
+have_containers=0
+grow_to() {
+	local n=$1 i
+	for i in $(seq $((have_containers + 1)) "$n"); do
+		docker run -d --network none --name "idle$i" lookout-bench/busybox:latest sleep 100000000 >/dev/null ||
+			{ echo "compare: could not start container $i" >&2; exit 1; }
+	done
+	have_containers=$n
+}
+
+# Each tool runs in a cgroup of its own, so its CPU is counted in nanoseconds, children and short-lived
+# threads included (the kernel's clock ticks are 10 ms: too coarse for the floor). Without cgroup write
+# access, the tool's process tree is read from /proc in ticks instead.
+CG_ROOT=
+if [ -d /sys/fs/cgroup/cpuacct ] && mkdir "/sys/fs/cgroup/cpuacct/lookout-bench.$$" 2>/dev/null; then
+	CG_ROOT=/sys/fs/cgroup/cpuacct/lookout-bench.$$
+elif [ -f /sys/fs/cgroup/cgroup.controllers ] && mkdir "/sys/fs/cgroup/lookout-bench.$$" 2>/dev/null; then
+	CG_ROOT=/sys/fs/cgroup/lookout-bench.$$
+fi
+[ -n "$CG_ROOT" ] && engine_on_cleanup "rmdir '$CG_ROOT'/* '$CG_ROOT' 2>/dev/null"
+# spawn CMD...: starts the command in the background (in a fresh cgroup when possible); sets TOOL_PID, TOOL_CG.
+spawn() {
+	TOOL_CG=
+	if [ -n "$CG_ROOT" ]; then
+		TOOL_CG="$CG_ROOT/t$BASHPID"
+		mkdir "$TOOL_CG"
+		sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$TOOL_CG" "$@" &
+	else
+		"$@" &
+	fi
+	TOOL_PID=$!
+}
+cg_cpu_ms() {
+	if [ -f "$TOOL_CG/cpuacct.usage" ]; then
+		echo $(($(cat "$TOOL_CG/cpuacct.usage") / 1000000))
+	else
+		awk '$1 == "usage_usec" { printf "%d\n", $2 / 1000 }' "$TOOL_CG/cpu.stat"
+	fi
+}
+# stop_tool: kills the tool (and what it started) and removes its cgroup.
+stop_tool() {
+	kill $(descendants "$TOOL_PID") 2>/dev/null
+	wait "$TOOL_PID" 2>/dev/null
+	if [ -n "$TOOL_CG" ]; then
+		for p in $(cat "$TOOL_CG/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		for _ in $(seq 1 50); do rmdir "$TOOL_CG" 2>/dev/null && break; sleep 0.1; done
+	fi
+}
+
+# measure_window: sleeps through the window and prints "self_ms engine_ms rss_kb" for the running tool.
+measure_window() {
+	local s0 s1 e0 e1 tree
+	tree=$(descendants "$TOOL_PID")
+	if [ -n "$TOOL_CG" ]; then s0=$(cg_cpu_ms); else s0=$(cpu_ms $tree); fi
+	e0=$(cpu_ms $(engine_pids))
+	sleep "$SECS"
+	tree=$(descendants "$TOOL_PID")
+	if [ -n "$TOOL_CG" ]; then s1=$(cg_cpu_ms); else s1=$(cpu_ms $tree); fi
+	e1=$(cpu_ms $(engine_pids))
+	echo "$((s1 - s0)) $((e1 - e0)) $(rss_kb $tree)"
+}
+
+run_idle() {
+	local e0 e1
+	e0=$(cpu_ms $(engine_pids))
+	sleep "$SECS"
+	e1=$(cpu_ms $(engine_pids))
+	echo "0 $((e1 - e0)) 0"
+}
+
+run_lookout() {
+	local n=$1 out="$WORK/lookout" rows r
+	rm -rf "$out"
+	spawn "$LOOKOUT" --daemon --interval 1 --source cgroup --output-dir "$out" --status-every 0 \
+		--host "$DOCKER_HOST" >/dev/null 2>&1
+	# Measure once every container has been sampled twice (streams opened, files found).
+	for _ in $(seq 1 600); do
+		rows=$(grep -c ',running,' "$out/metrics.csv" 2>/dev/null)
+		[ "${rows:-0}" -ge $((n * 2)) ] && break
+		sleep 0.2
+	done
+	r=$(measure_window)
+	stop_tool
+	echo "$r"
+}
+
+run_floor() {
+	local pids=$1 r
+	# shellcheck disable=SC2086
+	spawn "$FLOOR" 1 $((SECS + 10)) $pids >/dev/null 2>&1
+	sleep 2
+	r=$(measure_window)
+	stop_tool
+	echo "$r"
+}
+
+run_docker_stats() {
+	local r
+	spawn docker stats --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}}' >/dev/null 2>&1
+	sleep 5 # its first answers take a round trip per container
+	r=$(measure_window)
+	stop_tool
+	echo "$r"
+}
+
+run_glances() {
+	local r
+	spawn glances --stdout docker -t 1 >/dev/null 2>&1
+	sleep 5
+	r=$(measure_window)
+	stop_tool
+	echo "$r"
+}
+
+run_netdata() {
+	local r port dir="$WORK/netdata"
+	port=$(engine_free_port)
+	mkdir -p "$dir/cache" "$dir/lib" "$dir/log"
+	cat >"$dir/netdata.conf" <<EOF
+[global]
+	update every = 1
+	run as user = root
+	memory mode = ram
+	cache directory = $dir/cache
+	lib directory = $dir/lib
+	log directory = $dir/log
+[web]
+	bind to = 127.0.0.1:$port
+[plugins]
+	cgroups = yes
+	apps = no
+	python.d = no
+	charts.d = no
+	go.d = no
+	ebpf = no
+EOF
+	spawn netdata -D -c "$dir/netdata.conf" >/dev/null 2>&1
+	sleep 10
+	r=$(measure_window)
+	stop_tool
+	echo "$r"
+}
+
+tools="idle lookout floor docker_stats"
+command -v netdata >/dev/null 2>&1 && tools="$tools netdata"
+command -v glances >/dev/null 2>&1 && tools="$tools glances"
+echo "n,run,tool,self_ms,engine_ms,engine_above_idle_ms,rss_kb,window_s" >"$CSV"
+
+for n in $NS; do
+	echo "compare: starting $n containers" >&2
+	grow_to "$n"
+	pids=$(docker ps -q | head -n "$n" | xargs docker inspect -f '{{.State.Pid}}' | tr '\n' ' ')
+	for run in $(seq 1 "$RUNS"); do
+		idle_engine=
+		for tool in $tools; do
+			echo "compare: N=$n run $run/$RUNS: $tool" >&2
+			case $tool in
+			idle) r=$(run_idle) ;;
+			lookout) r=$(run_lookout "$n") ;;
+			floor) r=$(run_floor "$pids") ;;
+			docker_stats) r=$(run_docker_stats) ;;
+			netdata) r=$(run_netdata) ;;
+			glances) r=$(run_glances) ;;
+			esac
+			read -r self eng rss <<<"$r"
+			[ -z "$idle_engine" ] && idle_engine=$eng
+			above=$((eng - idle_engine)); [ "$above" -lt 0 ] && above=0
+			echo "$n,$run,$tool,$self,$eng,$above,$rss,$SECS" >>"$CSV"
+		done
+	done
+done
+
+# The table: medians per N and tool, scaled to a minute; ratios against lookout's total.
+/usr/bin/python3 - "$CSV" <<'EOF'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+by = {}
+for r in rows:
+    by.setdefault((int(r["n"]), r["tool"]), []).append(r)
+def med(rs, key):
+    return statistics.median(float(r[key]) * (60.0 / float(r["window_s"])) if key.endswith("_ms") else float(r[key]) for r in rs)
+for n in sorted({k[0] for k in by}):
+    print(f"\nN = {n} idle containers, 1 s interval, CPU ms per minute (median of {len(by[(n, 'lookout')])} runs)")
+    print(f"{'tool':<14}{'own':>10}{'engine>idle':>13}{'total':>10}{'RSS MiB':>9}{'total / lookout':>17}")
+    lk = by[(n, "lookout")]
+    lk_total = med(lk, "self_ms") + med(lk, "engine_above_idle_ms")
+    totals = {}
+    for tool in ["lookout", "floor", "docker_stats", "netdata", "glances"]:
+        rs = by.get((n, tool))
+        if not rs:
+            continue
+        own, eng = med(rs, "self_ms"), med(rs, "engine_above_idle_ms")
+        totals[tool] = own + eng
+        ratio = (own + eng) / lk_total if lk_total > 0 else float("inf")
+        print(f"{tool:<14}{own:>10.0f}{eng:>13.0f}{own + eng:>10.0f}{med(rs, 'rss_kb') / 1024:>9.1f}{ratio:>16.2f}x")
+    idle = by[(n, "idle")]
+    print(f"{'(engine idle)':<14}{'':>10}{med(idle, 'engine_ms'):>13.0f}")
+    fl = totals.get("floor", 0)
+    print("targets: lookout within 2x of the floor: %s (%.2fx)" % ("met" if fl and lk_total <= 2 * fl else "MISSED", lk_total / fl if fl else float("inf")))
+    if "docker_stats" in totals:
+        r = totals["docker_stats"] / lk_total if lk_total else float("inf")
+        print("         at least 50x below docker stats: %s (%.0fx)" % ("met" if r >= 50 else "MISSED", r))
+    if "netdata" in totals:
+        r = totals["netdata"] / lk_total if lk_total else float("inf")
+        print("         at least 5x below netdata: %s (%.1fx)" % ("met" if r >= 5 else "MISSED", r))
+print(f"\nall rounds: {sys.argv[1]}")
+EOF
