@@ -90,6 +90,16 @@ struct cgroup_reader {
 	unsigned limits_have; /* SAMPLE_CPU_LIMIT, SAMPLE_MEM_LIMIT */
 	double cpu_limit_cpus;
 	uint64_t mem_limit_bytes;
+	bool has_quota;       /* a CFS quota is set: only then can the throttling counters move (v1) */
+
+	/* The OOM-kill counter, re-read every OOM_EVERY_NS or on cgroup_recheck. */
+	bool oom_read;
+	int64_t oom_ns;
+	bool have_oom;
+	uint64_t oom_kills;
+	/* The last throttling counters read (v1), repeated while no quota is set. */
+	bool have_thr;
+	uint64_t thr_periods, thr_ns;
 };
 
 /* A v1 memory limit at or above this is the kernel's "unlimited" (PAGE_COUNTER_MAX rounded to pages). */
@@ -828,6 +838,7 @@ static void read_cpu_limit(struct read_state *st)
 	char buf[1024];
 	double quota_cpus = 0;
 	uint64_t quota, period;
+	r->has_quota = false;
 
 	ssize_t n = read_line_slot(st, S_CPU_QUOTA, buf, sizeof buf);
 	if (n >= 0 && r->version == 1) {
@@ -835,6 +846,7 @@ static void read_cpu_limit(struct read_state *st)
 		if (buf[0] != '-' && parse_u64_text(buf, (size_t)n, &quota) && quota > 0 &&
 		    read_number(st, S_CPU_PERIOD, &period) && period > 0)
 			quota_cpus = (double)quota / (double)period;
+		r->has_quota = quota_cpus > 0;
 	} else if (n >= 0) {
 		/* cpu.max: "max 100000" (no quota) or "50000 100000". */
 		const char *p = buf, *end = buf + n;
@@ -873,8 +885,18 @@ static void read_mem_limit(struct read_state *st)
 }
 
 /* Limits change only with `docker update`, so they are re-read every LIMITS_EVERY_NS instead of every
- * sample: that saves a third of the reads. */
+ * sample: that saves a third of the reads. The OOM-kill counter moves rarely and the engine's `oom` event
+ * says when (the collector then calls cgroup_recheck), so it is read every OOM_EVERY_NS; and on v1 the
+ * throttling counters of cpu.stat are read only while a CFS quota is set, since without one nothing is
+ * throttled. Every sample then costs as many reads as the floor in tests/bench/floor.c. */
 #define LIMITS_EVERY_NS (10 * (int64_t)1000000000)
+#define OOM_EVERY_NS (2 * (int64_t)1000000000)
+
+void cgroup_recheck(struct cgroup_reader *r)
+{
+	r->limits_read = false;
+	r->oom_read = false;
+}
 
 int cgroup_read(struct cgroup_reader *r, struct sample *out, char *err, size_t errlen)
 {
@@ -901,9 +923,15 @@ int cgroup_read(struct cgroup_reader *r, struct sample *out, char *err, size_t e
 
 	if (r->version == 1) {
 		struct kv_want thr[] = {{"nr_throttled", 0, false}, {"throttled_time", 0, false}};
-		if (read_kv(&st, S_CPU_STAT, thr, ARRAY_LEN(thr)) && thr[0].found && thr[1].found) {
-			out->throttled_periods = thr[0].value;
-			out->throttled_ns = thr[1].value;
+		if ((r->has_quota || !r->have_thr) && read_kv(&st, S_CPU_STAT, thr, ARRAY_LEN(thr)) && thr[0].found &&
+		    thr[1].found) {
+			r->thr_periods = thr[0].value;
+			r->thr_ns = thr[1].value;
+			r->have_thr = true;
+		}
+		if (r->have_thr) {
+			out->throttled_periods = r->thr_periods;
+			out->throttled_ns = r->thr_ns;
 			out->have |= SAMPLE_THROTTLE;
 		}
 	} else if (cpu[1].found && cpu[2].found) {
@@ -920,9 +948,15 @@ int cgroup_read(struct cgroup_reader *r, struct sample *out, char *err, size_t e
 			out->mem_inactive_file_bytes = inact[0].value;
 	}
 	/* v1 memory.oom_control has oom_kill since Linux 4.13; older kernels leave the bit clear. */
-	struct kv_want oom[] = {{"oom_kill", 0, false}};
-	if (read_kv(&st, S_OOM, oom, 1) && oom[0].found) {
-		out->oom_kills = oom[0].value;
+	if (!r->oom_read || out->mono_ns - r->oom_ns >= OOM_EVERY_NS) {
+		struct kv_want oom[] = {{"oom_kill", 0, false}};
+		r->have_oom = read_kv(&st, S_OOM, oom, 1) && oom[0].found;
+		r->oom_kills = oom[0].value;
+		r->oom_read = true;
+		r->oom_ns = out->mono_ns;
+	}
+	if (r->have_oom) {
+		out->oom_kills = r->oom_kills;
 		out->have |= SAMPLE_OOM;
 	}
 	if (read_number(&st, S_PIDS, &v)) {
@@ -963,7 +997,8 @@ int cgroup_read(struct cgroup_reader *r, struct sample *out, char *err, size_t e
 	if (st.gone) {
 		errf(err, errlen, "cgroup %s is gone (container stopped?): %s: %s", r->dir, r->path[st.err_slot],
 		     strerror(st.err_errno));
-		r->limits_read = false;
+		cgroup_recheck(r);
+		r->have_thr = false;
 		out->have = 0;
 		return -1;
 	}

@@ -22,6 +22,10 @@ void cgroup_close(struct cgroup_reader *r);
  * message in err when the cgroup is gone (container stopped). A single missing file only clears its bit. */
 int cgroup_read(struct cgroup_reader *r, struct sample *out, char *err, size_t errlen);
 
+/* Makes the next cgroup_read re-read what it otherwise reads only now and then (limits, the OOM-kill
+ * counter): for `docker update` and `oom` events. */
+void cgroup_recheck(struct cgroup_reader *r);
+
 int cgroup_version(const struct cgroup_reader *r);         /* 1 or 2 */
 const char *cgroup_dir(const struct cgroup_reader *r);      /* memory (v1) or unified (v2) directory */
 

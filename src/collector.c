@@ -373,11 +373,17 @@ static void apply_event(struct collector *c, const struct docker_event *ev)
 		break;
 	case DEV_OOM:
 		t->oom_killed = true;
+		if (t->cg)
+			cgroup_recheck(t->cg); /* the OOM-kill counter is otherwise read only every 2 s */
 		if (t->watched)
 			log_warn("%s (%.12s) was killed for running out of memory", name, t->id);
 		break;
 	case DEV_PAUSE:
 		set_state(t, CSTATE_PAUSED, ms);
+		break;
+	case DEV_UPDATE:
+		if (t->cg)
+			cgroup_recheck(t->cg); /* new limits: read them at the next sample, not in 10 s */
 		break;
 	case DEV_HEALTH:
 		if (t->watched && t->health != ev->health)

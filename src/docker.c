@@ -870,7 +870,7 @@ static const struct {
 	{"create", DEV_CREATE}, {"start", DEV_START},     {"die", DEV_DIE},         {"died", DEV_DIE},
 	{"stop", DEV_STOP},     {"kill", DEV_KILL},       {"oom", DEV_OOM},         {"destroy", DEV_DESTROY},
 	{"remove", DEV_DESTROY}, {"rename", DEV_RENAME},  {"pause", DEV_PAUSE},     {"unpause", DEV_UNPAUSE},
-	{"restart", DEV_RESTART},
+	{"restart", DEV_RESTART}, {"update", DEV_UPDATE},
 };
 
 /* timeNano (~1.8e18) is beyond a double's 53 bits, and it is reused as the "since" of a reopened stream, so

@@ -75,6 +75,7 @@ enum docker_event_action {
 	DEV_PAUSE,
 	DEV_UNPAUSE,
 	DEV_RESTART,
+	DEV_UPDATE,  /* docker update: limits changed */
 };
 
 struct docker_event {

@@ -193,6 +193,7 @@ static void on_event(const struct docker_event *ev, void *arg)
 	case DEV_UNPAUSE:
 	case DEV_RESTART:
 	case DEV_OOM:
+	case DEV_UPDATE:
 		/* The event says what happened; the inspect brings the new pid, restart count and exit code. */
 		dirty_add(w, ev->id);
 		break;

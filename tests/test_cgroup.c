@@ -364,6 +364,61 @@ static void test_live_gone(void)
 	cgroup_close(r);
 }
 
+/* What is read only now and then: the OOM-kill counter (every 2 s, or at once after cgroup_recheck, as the
+ * collector calls on an `oom` event) and, on v1, the throttling counters (every sample only while a CFS
+ * quota is set). A copy of the v1 tree, so its files can change between reads. */
+static void test_v1_sparse_reads(void)
+{
+	char tmpl[] = "/tmp/lookout-cgtest.XXXXXX", cmd[PATH_MAX * 3], root[PATH_MAX], err[512];
+	if (!mkdtemp(tmpl)) {
+		ok(0, "sparse: mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(cmd, sizeof cmd, "cp -R '%s/.' '%s'", fixture("v1-cgroupfs", root, sizeof root), tmpl);
+	if (!ok(system(cmd) == 0, "sparse: copy of the v1 tree"))
+		return;
+	const char *mem = "sys/fs/cgroup/memory/docker/" V1_ID "/memory.oom_control";
+	const char *cpu = "sys/fs/cgroup/cpu/docker/" V1_ID "/cpu.stat";
+	const char *quota = "sys/fs/cgroup/cpu/docker/" V1_ID "/cpu.cfs_quota_us";
+	struct cgroup_reader *r = cgroup_open(tmpl, 4242, err, sizeof err);
+	struct sample s;
+	if (!ok(r != NULL, "sparse: open") || !ok(cgroup_read(r, &s, err, sizeof err) == 0, "sparse: first read")) {
+		cgroup_close(r);
+		return;
+	}
+	is_int(s.oom_kills, 3, "sparse: first read has the OOM kills");
+	int64_t first_ns = s.mono_ns;
+	put(tmpl, mem, "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n");
+	put(tmpl, cpu, "nr_periods 600\nnr_throttled 260\nthrottled_time 7600000000\n");
+	cgroup_read(r, &s, err, sizeof err);
+	/* (A machine that stalled 2 s between the reads has rightly read the file again.) */
+	ok(s.oom_kills == 3 || (s.mono_ns - first_ns >= 2000000000LL && s.oom_kills == 4),
+	   "sparse: within 2 s the OOM counter is the last one read (%llu)", (unsigned long long)s.oom_kills);
+	ok(s.have & SAMPLE_OOM, "sparse: ... and still reported");
+	is_int(s.throttled_periods, 260, "sparse: with a quota, throttling is read every sample");
+	cgroup_recheck(r);
+	cgroup_read(r, &s, err, sizeof err);
+	is_int(s.oom_kills, 4, "sparse: after cgroup_recheck the new OOM count");
+
+	/* The quota goes (docker update --cpu-quota -1): throttling can no longer move and is not read. */
+	put(tmpl, quota, "-1\n");
+	cgroup_recheck(r);
+	cgroup_read(r, &s, err, sizeof err);
+	put(tmpl, cpu, "nr_periods 700\nnr_throttled 999\nthrottled_time 9900000000\n");
+	cgroup_read(r, &s, err, sizeof err);
+	is_int(s.throttled_periods, 260, "sparse: without a quota the last throttling counters are repeated");
+	ok(s.have & SAMPLE_THROTTLE, "sparse: ... so throttling shows as 0 %%, not unknown");
+	put(tmpl, quota, "20000\n");
+	cgroup_recheck(r);
+	cgroup_read(r, &s, err, sizeof err);
+	cgroup_read(r, &s, err, sizeof err);
+	is_int(s.throttled_periods, 999, "sparse: a quota set again brings the counters back");
+	cgroup_close(r);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", tmpl);
+}
+
 int main(void)
 {
 	if (find_fixtures() < 0) {
@@ -371,6 +426,7 @@ int main(void)
 		return tap_done();
 	}
 	test_v1_hybrid();
+	test_v1_sparse_reads();
 	test_v2_cgroupfs();
 	test_v2_systemd();
 	test_v1_nsroot();

@@ -8,7 +8,7 @@
 # with its ratio to lookout; all rounds are also written as CSV. A benchmark, never a test.
 #   tests/bench/compare.sh [N...]            (default: 100; `make bench` passes 10 100 300)
 # Environment: BENCH_SECS (window per measurement, 30), BENCH_RUNS (3), BENCH_CSV (bench-compare.csv),
-#   LOOKOUT, FLOOR (the two binaries).
+#   BENCH_TOOLS (a subset of: lookout floor docker_stats netdata glances), LOOKOUT, FLOOR (the binaries).
 set -u
 NS=${*:-100}
 SECS=${BENCH_SECS:-30}
@@ -206,6 +206,9 @@ EOF
 tools="idle lookout floor docker_stats"
 command -v netdata >/dev/null 2>&1 && tools="$tools netdata"
 command -v glances >/dev/null 2>&1 && tools="$tools glances"
+tools=${BENCH_TOOLS:-$tools}
+case " $tools " in *" idle "*) ;; *) tools="idle $tools" ;; esac
+case " $tools " in *" lookout "*) ;; *) tools="$tools lookout" ;; esac
 echo "n,run,tool,self_ms,engine_ms,engine_above_idle_ms,rss_kb,window_s" >"$CSV"
 
 for n in $NS; do
