@@ -63,12 +63,17 @@ struct tracked {
 	bool have_metrics;
 	enum metric_source src;
 	struct series hist;
+	struct series hist_min;     /* a day at one point a minute: the averages of the minute's ticks */
+	struct series_acc acc;      /* the minute being summed for hist_min */
 	struct complaint complaint;
 	char *probe_url;            /* the URL the prober has for it, NULL = none */
 	bool have_probe;
 	struct probe_result probe;
 	struct complaint probe_complaint;
 };
+
+/* The day-long series: 24 hours at one point a minute. */
+#define MINUTE_HISTORY_POINTS (24 * 60)
 
 struct collector {
 	struct collector_opts o;
@@ -257,7 +262,12 @@ static struct tracked *find_or_add(struct collector *c, const char *id)
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
-	if (series_init(&t->hist, c->history_points)) {
+	if (series_init(&t->hist, c->history_points, (int64_t)(c->o.interval_s * 1000))) {
+		free(t);
+		return NULL;
+	}
+	if (series_init(&t->hist_min, MINUTE_HISTORY_POINTS, 60000)) {
+		series_free(&t->hist);
 		free(t);
 		return NULL;
 	}
@@ -295,6 +305,7 @@ static void drop(struct collector *c, size_t i)
 	stop_probing(c, t);
 	shared_info_unref(t->si);
 	series_free(&t->hist);
+	series_free(&t->hist_min);
 	free(t);
 	c->t[i] = c->t[--c->nt];
 }
@@ -687,7 +698,7 @@ static void tick(struct collector *c)
 			.response_ms = t->have_probe && t->probe.failure == PROBE_OK ? t->probe.response_ms : -1,
 			.status = up_of(t) ? PT_UP : t->state == CSTATE_RUNNING ? PT_UNHEALTHY : PT_DOWN,
 		};
-		if (series_append(&t->hist, &p))
+		if (series_append(&t->hist, &p) || series_acc_add(&t->acc, &t->hist_min, &p, 60000))
 			log_complain(&t->complaint, LOG_ERROR, "out of memory recording history");
 	}
 	sample_self(c);
@@ -773,6 +784,7 @@ static void publish(struct collector *c, bool is_tick)
 		if (t->have_probe && t->probe.failure != PROBE_OK)
 			snprintf(sc->probe_error, sizeof sc->probe_error, "%s", t->probe.error);
 		series_view_take(&t->hist, 0, &sc->hist);
+		series_view_take(&t->hist_min, 0, &sc->hist_min);
 	}
 	qsort(s->c, n, sizeof s->c[0], by_name);
 	s->wall_ms = now_wall_ms();

@@ -1,16 +1,68 @@
 /* series.c — append-only chunked history shared between the collector and snapshot readers without copies.
- * The writer only ever fills slots past the count any published view holds, so readers need no lock. */
+ * The writer only ever fills slots past the count any published view holds, so readers need no lock.
+ * Storage is compact: each chunk holds its first time and memory limit; each point 8 bytes (see series.h). */
 #include "series.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* 16-bit unsigned minifloat: exponent 0 holds 0..2047 exactly; exponent e >= 1 holds (2048 + m) << (e - 1),
+ * twelve significant bits. 0xFFFF is "unknown". */
+#define MF_NONE 0xFFFFu
+#define MF_MAX_EXP 30
+
+static uint16_t mf_encode(double v)
+{
+	if (isnan(v) || v < 0)
+		return v < 0 ? 0 : MF_NONE;
+	double u = floor(v + 0.5);
+	if (u < 2048)
+		return (uint16_t)u;
+	int e = 1;
+	while (e <= MF_MAX_EXP && u >= 4096.0 * (double)(1ull << (e - 1)))
+		e++;
+	if (e > MF_MAX_EXP)
+		return (uint16_t)((MF_MAX_EXP << 11) | 2047); /* saturate */
+	uint64_t m = (uint64_t)floor(u / (double)(1ull << (e - 1)) + 0.5);
+	if (m >= 4096) { /* rounding carried into the next exponent */
+		m >>= 1;
+		e++;
+		if (e > MF_MAX_EXP)
+			return (uint16_t)((MF_MAX_EXP << 11) | 2047);
+	}
+	return (uint16_t)((e << 11) | (m - 2048));
+}
+
+static double mf_decode(uint16_t c)
+{
+	if (c == MF_NONE)
+		return NAN;
+	unsigned e = c >> 11, m = c & 2047u;
+	return e == 0 ? (double)m : (double)(2048u + m) * (double)(1ull << (e - 1));
+}
+
+#define TIME_BITS 14
+#define TIME_MAX ((1u << TIME_BITS) - 1)
+
+struct packed_point {
+	uint16_t t_status; /* time offset from the chunk's base in unit_ms << 2 | enum point_status */
+	uint16_t cpu;      /* minifloat, 0.01 % */
+	uint16_t mem;      /* minifloat, KiB used */
+	uint16_t resp;     /* minifloat, ms */
+};
+
 struct series_chunk {
 	atomic_int refs;
-	size_t used; /* written by the collector only; readers use their view's count instead */
-	struct point p[SERIES_CHUNK_POINTS];
+	uint16_t used; /* written by the collector only; readers use their view's count instead */
+	int64_t base_ms, unit_ms;
+	bool pct_known;     /* the points have a memory percentage: used / mem_limit_mb (0 when none used yet) */
+	float mem_limit_mb;
+	struct packed_point p[SERIES_CHUNK_POINTS];
 };
+
+size_t series_chunk_bytes(void) { return sizeof(struct series_chunk); }
 
 static void chunk_unref(struct series_chunk *c)
 {
@@ -18,9 +70,18 @@ static void chunk_unref(struct series_chunk *c)
 		free(c);
 }
 
-int series_init(struct series *s, size_t capacity)
+int series_init(struct series *s, size_t capacity, int64_t step_ms)
 {
 	memset(s, 0, sizeof *s);
+	/* A unit that divides the step keeps regular ticks exact; 64 units a step leave room for 256 steps in a
+	 * chunk's 14-bit offsets, twice its points. */
+	int64_t unit = step_ms / 64 > 1 ? step_ms / 64 : 1;
+	for (int64_t d = unit; d >= unit / 2 && d > 1; d--)
+		if (step_ms % d == 0) {
+			unit = d;
+			break;
+		}
+	s->unit_ms = unit;
 	/* One spare chunk, so that a full window is always visible while the newest chunk fills. */
 	s->max_chunks = (capacity + SERIES_CHUNK_POINTS - 1) / SERIES_CHUNK_POINTS + 1;
 	s->ring = calloc(s->max_chunks, sizeof *s->ring);
@@ -42,15 +103,44 @@ static struct series_chunk *newest(const struct series *s)
 	return s->nchunks ? s->ring[(s->head + s->nchunks - 1) % s->max_chunks] : NULL;
 }
 
+/* The memory limit a point implies (used / pct), 0 when it implies none. */
+static float implied_limit_mb(const struct point *p)
+{
+	if (isnan(p->mem_pct) || isnan(p->mem_used_mb) || p->mem_pct <= 0 || p->mem_used_mb <= 0)
+		return 0;
+	return p->mem_used_mb * 100.0f / p->mem_pct;
+}
+
+/* Whether p can go into chunk c: room, a time offset that fits, and memory percentages that come back from
+ * the chunk's limit (a chunk holds points either all with or all without a known percentage). */
+static bool fits(const struct series_chunk *c, const struct point *p, float limit)
+{
+	if (c->used == SERIES_CHUNK_POINTS || p->wall_ms < c->base_ms)
+		return false;
+	if ((p->wall_ms - c->base_ms + c->unit_ms / 2) / c->unit_ms > TIME_MAX)
+		return false;
+	bool pct_known = !isnan(p->mem_pct);
+	if (pct_known != c->pct_known)
+		return false;
+	if (pct_known && limit > 0 && fabsf(limit - c->mem_limit_mb) > c->mem_limit_mb * 1e-4f)
+		return false;
+	return true;
+}
+
 int series_append(struct series *s, const struct point *p)
 {
 	struct series_chunk *c = newest(s);
-	if (!c || c->used == SERIES_CHUNK_POINTS) {
+	float limit = implied_limit_mb(p);
+	if (!c || !fits(c, p, limit)) {
 		c = malloc(sizeof *c);
 		if (!c)
 			return -1;
 		atomic_init(&c->refs, 1);
 		c->used = 0;
+		c->base_ms = p->wall_ms;
+		c->unit_ms = s->unit_ms;
+		c->pct_known = !isnan(p->mem_pct);
+		c->mem_limit_mb = c->pct_known ? limit : 0;
 		if (s->nchunks == s->max_chunks) {
 			chunk_unref(s->ring[s->head]);
 			s->head = (s->head + 1) % s->max_chunks;
@@ -59,7 +149,12 @@ int series_append(struct series *s, const struct point *p)
 		s->ring[(s->head + s->nchunks) % s->max_chunks] = c;
 		s->nchunks++;
 	}
-	c->p[c->used] = *p;
+	uint32_t off = (uint32_t)((p->wall_ms - c->base_ms + c->unit_ms / 2) / c->unit_ms);
+	struct packed_point *q = &c->p[c->used];
+	q->t_status = (uint16_t)(off << 2 | (p->status & 3u));
+	q->cpu = mf_encode(isnan(p->cpu_pct) ? NAN : (double)p->cpu_pct * 100.0);
+	q->mem = mf_encode(isnan(p->mem_used_mb) ? NAN : (double)p->mem_used_mb * 1024.0);
+	q->resp = p->response_ms < 0 ? MF_NONE : mf_encode((double)p->response_ms);
 	c->used++;
 	return 0;
 }
@@ -69,21 +164,35 @@ int series_view_take(const struct series *s, size_t max_points, struct series_vi
 	memset(v, 0, sizeof *v);
 	if (!s->nchunks)
 		return 0;
-	size_t total = (s->nchunks - 1) * SERIES_CHUNK_POINTS + newest(s)->used;
+	/* Chunks may be cut short (a time gap, a new limit): count each one's points. */
+	size_t total = 0;
+	for (size_t i = 0; i < s->nchunks; i++)
+		total += s->ring[(s->head + i) % s->max_chunks]->used;
 	size_t count = max_points && max_points < total ? max_points : total;
-	size_t skip = total - count; /* points before the view, all in whole or partial leading chunks */
-	size_t first_chunk = skip / SERIES_CHUNK_POINTS;
+	size_t skip = total - count, first_chunk = 0;
+	while (first_chunk + 1 < s->nchunks && skip >= s->ring[(s->head + first_chunk) % s->max_chunks]->used) {
+		skip -= s->ring[(s->head + first_chunk) % s->max_chunks]->used;
+		first_chunk++;
+	}
 	size_t n = s->nchunks - first_chunk;
 	v->chunks = malloc(n * sizeof *v->chunks);
-	if (!v->chunks)
+	v->ends = malloc(n * sizeof *v->ends);
+	if (!v->chunks || !v->ends) {
+		free(v->chunks);
+		free(v->ends);
+		memset(v, 0, sizeof *v);
 		return -1;
+	}
+	size_t end = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct series_chunk *c = s->ring[(s->head + first_chunk + i) % s->max_chunks];
 		atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
 		v->chunks[i] = c;
+		end += c->used - (i == 0 ? skip : 0);
+		v->ends[i] = end;
 	}
 	v->nchunks = n;
-	v->first = skip % SERIES_CHUNK_POINTS;
+	v->first = skip;
 	v->count = count;
 	return 0;
 }
@@ -93,16 +202,87 @@ void series_view_release(struct series_view *v)
 	for (size_t i = 0; i < v->nchunks; i++)
 		chunk_unref(v->chunks[i]);
 	free(v->chunks);
+	free(v->ends);
 	memset(v, 0, sizeof *v);
 }
 
-const struct point *series_view_at(const struct series_view *v, size_t i)
+struct point series_view_get(const struct series_view *v, size_t i)
 {
-	size_t k = v->first + i;
-	return &v->chunks[k / SERIES_CHUNK_POINTS]->p[k % SERIES_CHUNK_POINTS];
+	/* The chunk holding visible point i: the first whose end is past i. */
+	size_t lo = 0, hi = v->nchunks - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->ends[mid] > i)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	const struct series_chunk *c = v->chunks[lo];
+	size_t k = i - (lo ? v->ends[lo - 1] : 0) + (lo == 0 ? v->first : 0);
+	const struct packed_point *q = &c->p[k];
+	struct point p;
+	p.wall_ms = c->base_ms + (int64_t)(q->t_status >> 2) * c->unit_ms;
+	p.status = (uint8_t)(q->t_status & 3u);
+	p.cpu_pct = (float)(mf_decode(q->cpu) / 100.0);
+	double kib = mf_decode(q->mem);
+	p.mem_used_mb = (float)(kib / 1024.0);
+	if (!c->pct_known || isnan(kib))
+		p.mem_pct = NAN;
+	else
+		p.mem_pct = c->mem_limit_mb > 0 ? (float)(kib / 1024.0 / c->mem_limit_mb * 100.0) : 0.0f;
+	double r = mf_decode(q->resp);
+	p.response_ms = isnan(r) ? -1 : (int32_t)r;
+	return p;
 }
 
-const struct point *series_view_last(const struct series_view *v)
+bool series_view_last(const struct series_view *v, struct point *out)
 {
-	return v->count ? series_view_at(v, v->count - 1) : NULL;
+	if (!v->count)
+		return false;
+	*out = series_view_get(v, v->count - 1);
+	return true;
+}
+
+static int status_rank(uint8_t s) { return s == PT_DOWN ? 3 : s == PT_UNHEALTHY ? 2 : s == PT_UP ? 1 : 0; }
+
+int series_acc_add(struct series_acc *a, struct series *out, const struct point *p, int64_t period_ms)
+{
+	/* Floor division, so that times before 1970 (a test's) fall in the right period too. */
+	int64_t period = p->wall_ms / period_ms - (p->wall_ms % period_ms < 0);
+	int rc = 0;
+	if (a->started && period != a->period) {
+		struct point m = {
+			.wall_ms = a->period * period_ms,
+			.cpu_pct = a->ncpu ? (float)(a->cpu / a->ncpu) : NAN,
+			.mem_used_mb = a->nmem ? (float)(a->mem_mb / a->nmem) : NAN,
+			.mem_pct = a->npct ? (float)(a->mem_pct / a->npct) : NAN,
+			.response_ms = a->nresp ? (int32_t)(a->resp / a->nresp + 0.5) : -1,
+			.status = a->worst,
+		};
+		rc = series_append(out, &m);
+	}
+	if (!a->started || period != a->period) {
+		memset(a, 0, sizeof *a);
+		a->period = period;
+		a->started = true;
+	}
+	if (!isnan(p->cpu_pct)) {
+		a->cpu += p->cpu_pct;
+		a->ncpu++;
+	}
+	if (!isnan(p->mem_used_mb)) {
+		a->mem_mb += p->mem_used_mb;
+		a->nmem++;
+	}
+	if (!isnan(p->mem_pct)) {
+		a->mem_pct += p->mem_pct;
+		a->npct++;
+	}
+	if (p->response_ms >= 0) {
+		a->resp += p->response_ms;
+		a->nresp++;
+	}
+	if (status_rank(p->status) > status_rank(a->worst))
+		a->worst = p->status;
+	return rc;
 }

@@ -58,6 +58,7 @@ void snapshot_unref(struct snapshot *s)
 	for (size_t i = 0; i < s->n; i++) {
 		shared_info_unref(s->c[i].si);
 		series_view_release(&s->c[i].hist);
+		series_view_release(&s->c[i].hist_min);
 	}
 	alert_history_unref(s->alerts_ref);
 	free(s);

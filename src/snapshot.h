@@ -45,7 +45,8 @@ struct snap_container {
 	bool probe_ok;               /* that result passed (2xx/3xx in time) */
 	char probe_error[256];       /* why it failed, for a person (untrusted text: escape it) */
 	uint32_t firing_alerts;      /* bit (1u << enum alert_kind) per alert firing now */
-	struct series_view hist;
+	struct series_view hist;     /* every tick of the last hour (or the history the face asked for) */
+	struct series_view hist_min; /* the last 24 hours, one point a minute (averages; the worst status) */
 };
 
 struct snapshot {

@@ -1,23 +1,38 @@
-/* test_series.c — chunked history: appends, eviction, views that outlive later appends and evictions. */
+/* test_series.c — chunked history: appends, eviction, views that outlive later appends and evictions, and
+ * the compact storage: what comes back, to what precision, across time gaps and limit changes. */
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "series.h"
 #include "tap.h"
+#include "util.h"
+
+#define diag(...) (printf("# "), printf(__VA_ARGS__), printf("\n"))
 
 static struct point pt(int64_t t)
 {
-	struct point p = {.wall_ms = t, .cpu_pct = (float)t, .mem_pct = NAN, .response_ms = -1, .status = PT_UP};
+	struct point p = {.wall_ms = t, .cpu_pct = (float)t, .mem_pct = NAN, .mem_used_mb = NAN, .response_ms = -1,
+	                  .status = PT_UP};
 	return p;
 }
 
-int main(void)
+static int64_t wall_at(const struct series_view *v, size_t i) { return series_view_get(v, i).wall_ms; }
+
+static int64_t wall_last(const struct series_view *v)
+{
+	struct point p;
+	return series_view_last(v, &p) ? p.wall_ms : -1;
+}
+
+static void test_ring(void)
 {
 	struct series s;
 	struct series_view v;
-	ok(series_init(&s, 300) == 0, "init for 300 points");
-	ok(series_view_take(&s, 0, &v) == 0 && v.count == 0 && series_view_last(&v) == NULL, "empty view");
+	struct point last;
+	ok(series_init(&s, 300, 1) == 0, "init for 300 points");
+	ok(series_view_take(&s, 0, &v) == 0 && v.count == 0 && !series_view_last(&v, &last), "empty view");
 	series_view_release(&v);
 
 	for (int64_t t = 0; t < 200; t++) {
@@ -26,25 +41,25 @@ int main(void)
 	}
 	series_view_take(&s, 0, &v);
 	is_int(v.count, 200, "200 points visible");
-	is_int(series_view_at(&v, 0)->wall_ms, 0, "oldest first");
-	is_int(series_view_last(&v)->wall_ms, 199, "newest last");
+	is_int(wall_at(&v, 0), 0, "oldest first");
+	is_int(wall_last(&v), 199, "newest last");
 	bool inorder = true;
 	for (size_t i = 0; i < v.count; i++)
-		inorder &= series_view_at(&v, i)->wall_ms == (int64_t)i;
+		inorder &= wall_at(&v, i) == (int64_t)i;
 	ok(inorder, "every point in order across the chunk boundary");
 
 	struct series_view tail;
 	series_view_take(&s, 50, &tail);
 	is_int(tail.count, 50, "a view of the newest 50");
-	is_int(series_view_at(&tail, 0)->wall_ms, 150, "starts at 150");
+	is_int(wall_at(&tail, 0), 150, "starts at 150");
 
 	/* Keep appending far past capacity: the old view must still read its own points. */
 	for (int64_t t = 200; t < 5000; t++) {
 		struct point p = pt(t);
 		series_append(&s, &p);
 	}
-	is_int(series_view_at(&v, 0)->wall_ms, 0, "an old view still reads its first point after eviction");
-	is_int(series_view_last(&v)->wall_ms, 199, "and its last");
+	is_int(wall_at(&v, 0), 0, "an old view still reads its first point after eviction");
+	is_int(wall_last(&v), 199, "and its last");
 	is_int(v.count, 200, "and its count did not change");
 	series_view_release(&v);
 	series_view_release(&tail);
@@ -52,11 +67,143 @@ int main(void)
 	series_view_take(&s, 0, &v);
 	ok(v.count >= 300 && v.count <= 300 + 2 * SERIES_CHUNK_POINTS, "capacity respected (%zu points kept)",
 	   v.count);
-	is_int(series_view_last(&v)->wall_ms, 4999, "newest is the last appended");
-	is_int(series_view_at(&v, 0)->wall_ms, 5000 - (int64_t)v.count, "contiguous up to the newest");
+	is_int(wall_last(&v), 4999, "newest is the last appended");
+	is_int(wall_at(&v, 0), 5000 - (int64_t)v.count, "contiguous up to the newest");
 	series_free(&s);
 	/* The view keeps its chunks alive after the series itself is gone (ASan checks the reads). */
-	is_int(series_view_last(&v)->wall_ms, 4999, "a view outlives its series");
+	is_int(wall_last(&v), 4999, "a view outlives its series");
 	series_view_release(&v);
+}
+
+/* Values come back within 1/4096 (exactly below 4096 units), unknowns stay unknown. */
+static void test_precision(void)
+{
+	struct series s;
+	struct series_view v;
+	series_init(&s, 1000, 1000);
+	const double cpus[] = {0, 0.01, 3.57, 40.95, 99.99, 250.5, 1600.25, NAN};
+	const double mems[] = {0.25, 1, 3.99, 512.3, 1024, 7777.7, 65536, NAN};
+	const int resp[] = {0, 1, 35, 4095, 4097, 29999, 300000, -1};
+	int64_t t0 = 1700000000000;
+	for (size_t i = 0; i < ARRAY_LEN(cpus); i++) {
+		struct point p = {.wall_ms = t0 + (int64_t)i * 1000 + 7, .cpu_pct = (float)cpus[i],
+		                  .mem_used_mb = (float)mems[i], .mem_pct = NAN, .response_ms = resp[i],
+		                  .status = (uint8_t)(i % 4)};
+		series_append(&s, &p);
+	}
+	series_view_take(&s, 0, &v);
+	bool cpu_ok = true, mem_ok = true, resp_ok = true, time_ok = true, status_ok = true;
+	for (size_t i = 0; i < v.count; i++) {
+		struct point p = series_view_get(&v, i);
+		double tol_c = cpus[i] * 100 < 4096 ? 0.005 : cpus[i] / 4096;
+		double tol_m = mems[i] * 1024 < 4096 ? 0.5 / 1024 : mems[i] / 4096;
+		double tol_r = resp[i] < 4096 ? 0 : resp[i] / 4096.0;
+		if (isnan(cpus[i]) ? !isnan(p.cpu_pct) : fabs(p.cpu_pct - cpus[i]) > tol_c) {
+			cpu_ok = false;
+			diag("cpu %g came back as %g", cpus[i], p.cpu_pct);
+		}
+		if (isnan(mems[i]) ? !isnan(p.mem_used_mb) : fabs(p.mem_used_mb - mems[i]) > tol_m) {
+			mem_ok = false;
+			diag("memory %g MiB came back as %g", mems[i], p.mem_used_mb);
+		}
+		if (resp[i] < 0 ? p.response_ms != -1 : abs(p.response_ms - resp[i]) > tol_r + 0.5) {
+			resp_ok = false;
+			diag("response %d came back as %d", resp[i], p.response_ms);
+		}
+		time_ok &= llabs(p.wall_ms - (t0 + (int64_t)i * 1000 + 7)) <= 10 / 2;
+		status_ok &= p.status == i % 4;
+		if (!isnan(p.mem_pct))
+			mem_ok = false;
+	}
+	ok(cpu_ok, "CPU %% back to 0.01 below 40.96 %%, within 1/4096 above, unknown stays unknown");
+	ok(mem_ok, "memory back to 1 KiB below 4 MiB, within 1/4096 above; no limit, no percentage");
+	ok(resp_ok, "response time exact below 4096 ms, within 1/4096 above; no probe stays -1");
+	ok(time_ok, "times within half the 10 ms unit of a 1 s series");
+	ok(status_ok, "every status back");
+	series_view_release(&v);
+	series_free(&s);
+}
+
+/* A gap longer than a chunk's time span, and a new memory limit, each start a new chunk; views read across
+ * short chunks, and percentages come back against the limit they were taken with. */
+static void test_gaps_and_limits(void)
+{
+	struct series s;
+	struct series_view v;
+	series_init(&s, 1000, 1000);
+	int64_t t = 1700000000000;
+	size_t n = 0;
+	for (int i = 0; i < 10; i++, n++, t += 1000) {
+		struct point p = {.wall_ms = t, .cpu_pct = 1, .mem_used_mb = 64, .mem_pct = 25, .response_ms = 5,
+		                  .status = PT_UP}; /* limit 256 MiB */
+		series_append(&s, &p);
+	}
+	t += 3600 * 1000; /* an hour without the daemon */
+	for (int i = 0; i < 5; i++, n++, t += 1000) {
+		struct point p = {.wall_ms = t, .cpu_pct = 2, .mem_used_mb = 64, .mem_pct = 50, .response_ms = 5,
+		                  .status = PT_UP}; /* docker update: limit 128 MiB */
+		series_append(&s, &p);
+	}
+	for (int i = 0; i < 3; i++, n++, t += 1000) {
+		struct point p = {.wall_ms = t, .cpu_pct = 0, .mem_used_mb = 0, .mem_pct = 0, .response_ms = -1,
+		                  .status = PT_DOWN};
+		series_append(&s, &p);
+	}
+	series_view_take(&s, 0, &v);
+	is_int(v.count, n, "every point visible across short chunks");
+	struct point a = series_view_get(&v, 9), b = series_view_get(&v, 10), c = series_view_get(&v, 14);
+	is_int(b.wall_ms - a.wall_ms, 3601000, "the gap is kept exactly");
+	is_near(a.mem_pct, 25, 0.01, "25 %% of the old limit");
+	is_near(c.mem_pct, 50, 0.01, "50 %% of the new limit");
+	struct point d = series_view_get(&v, 15);
+	is_near(d.mem_pct, 0, 1e-6, "0 %% when nothing is used");
+	is_int(d.status, PT_DOWN, "down");
+	series_view_release(&v);
+	series_view_take(&s, 6, &v);
+	is_int(v.count, 6, "a tail view starting inside a short chunk");
+	is_int(series_view_get(&v, 0).wall_ms, series_view_get(&v, 1).wall_ms - 1000, "in order");
+	series_view_release(&v);
+	series_free(&s);
+	ok(series_chunk_bytes() <= 16 + 8 * 2 + 8 * SERIES_CHUNK_POINTS + 16, "a chunk is about 8 bytes a point (%zu)",
+	   series_chunk_bytes());
+}
+
+/* A minute of ticks becomes one point: averages of what was known, the worst status, stamped at its start. */
+static void test_minutes(void)
+{
+	struct series day;
+	struct series_acc acc = {0};
+	struct series_view v;
+	series_init(&day, 1440, 60000);
+	int64_t t0 = 1700000040000; /* a minute boundary */
+	for (int i = 0; i < 150; i++) { /* 2.5 minutes at 1 s */
+		struct point p = {.wall_ms = t0 + i * 1000, .cpu_pct = i < 60 ? 10 : 30, .mem_used_mb = 100,
+		                  .mem_pct = 10, .response_ms = i % 2 ? 20 : -1,
+		                  .status = i == 70 ? PT_DOWN : i == 75 ? PT_UNHEALTHY : PT_UP};
+		if (i == 100)
+			p.cpu_pct = NAN;
+		series_acc_add(&acc, &day, &p, 60000);
+	}
+	series_view_take(&day, 0, &v);
+	is_int(v.count, 2, "two finished minutes (the third is still open)");
+	struct point a = series_view_get(&v, 0), b = series_view_get(&v, 1);
+	is_int(a.wall_ms, t0, "stamped at the minute's start");
+	is_int(b.wall_ms, t0 + 60000, "the next minute");
+	is_near(a.cpu_pct, 10, 0.01, "average CPU");
+	is_near(b.cpu_pct, 30, 0.01, "an unknown tick does not count in the average");
+	is_int(a.response_ms, 20, "response averaged over the ticks that had one");
+	is_int(a.status, PT_UP, "an all-up minute is up");
+	is_int(b.status, PT_DOWN, "one down tick makes the minute down (worse than unhealthy)");
+	is_near(b.mem_pct, 10, 0.01, "memory percentage");
+	series_view_release(&v);
+	series_free(&day);
+}
+
+int main(void)
+{
+	test_ring();
+	test_precision();
+	test_gaps_and_limits();
+	test_minutes();
 	return tap_done();
 }

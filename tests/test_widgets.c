@@ -124,7 +124,7 @@ int main(void)
 	/* timeline */
 	struct series s;
 	struct series_view sv;
-	series_init(&s, 100);
+	series_init(&s, 100, 1000);
 	for (int64_t t = 0; t < 10; t++) {
 		struct point p = pt(t * 1000, t >= 6 && t < 8 ? PT_DOWN : t == 3 ? PT_UNHEALTHY : PT_UP);
 		series_append(&s, &p);
@@ -139,7 +139,7 @@ int main(void)
 	{
 		struct series s2;
 		struct series_view v2;
-		series_init(&s2, 100);
+		series_init(&s2, 100, 1000);
 		for (int64_t t = 0; t <= 5; t++) {
 			struct point p = pt(t * 1000, t == 5 ? PT_DOWN : PT_UP);
 			series_append(&s2, &p);

@@ -29,7 +29,7 @@ static void bucket(const struct series_view *h, int64_t start, int64_t end, int 
 		cnt[i] = 0;
 	}
 	for (size_t i = 0; i < h->count; i++) {
-		const struct point *p = series_view_at(h, i);
+		const struct point pv = series_view_get(h, i), *p = &pv;
 		if (p->wall_ms < start || p->wall_ms >= end)
 			continue;
 		int k = (int)((p->wall_ms - start) * n / (end - start));
@@ -91,7 +91,10 @@ static void down_periods(struct view *v, int y, const struct snap_container *c, 
 	int count = 0;
 	const struct series_view *h = &c->hist;
 	for (size_t i = 0; i <= h->count; i++) {
-		const struct point *p = i < h->count ? series_view_at(h, i) : NULL;
+		struct point pv;
+		if (i < h->count)
+			pv = series_view_get(h, i);
+		const struct point *p = i < h->count ? &pv : NULL;
 		uint8_t st = p ? p->status : PT_NONE;
 		int64_t t = p ? p->wall_ms : end;
 		if (p && p->wall_ms < start)
@@ -201,7 +204,7 @@ void detail_draw(struct view *v, int y, int h)
 	double mn = INFINITY, mx = 0, sum = 0;
 	int cnt = 0;
 	for (size_t i = 0; i < c->hist.count; i++) {
-		const struct point *p = series_view_at(&c->hist, i);
+		const struct point pv = series_view_get(&c->hist, i), *p = &pv;
 		if (p->wall_ms >= start && p->response_ms >= 0) {
 			mn = p->response_ms < mn ? p->response_ms : mn;
 			mx = p->response_ms > mx ? p->response_ms : mx;

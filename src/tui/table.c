@@ -48,7 +48,7 @@ static bool ran_while_watched(const struct snap_container *c)
 	if (c->state == CSTATE_RUNNING || c->state == CSTATE_PAUSED || c->state == CSTATE_RESTARTING)
 		return true;
 	for (size_t i = c->hist.count; i-- > 0;) {
-		uint8_t s = series_view_at(&c->hist, i)->status;
+		uint8_t s = series_view_get(&c->hist, i).status;
 		if (s == PT_UP || s == PT_UNHEALTHY)
 			return true;
 	}
@@ -396,7 +396,7 @@ static void bucket_resp(const struct series_view *h, int64_t start, int64_t end,
 		out[i] = NAN;
 	}
 	for (size_t i = 0; i < h->count; i++) {
-		const struct point *p = series_view_at(h, i);
+		const struct point pv = series_view_get(h, i), *p = &pv;
 		if (p->wall_ms < start || p->wall_ms >= end)
 			continue;
 		int k = (int)((p->wall_ms - start) * n / (end - start));

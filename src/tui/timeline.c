@@ -51,11 +51,14 @@ void timeline_bucket(const struct series_view *v, uint8_t live_status, int64_t l
 	/* Points are in time order: skip those that end before the window (binary search would do; history is
 	 * at most a few thousand points and this runs only when the screen changes). */
 	size_t i = 0;
-	while (i + 1 < n && series_view_at(v, i + 1)->wall_ms <= start_ms)
+	while (i + 1 < n && series_view_get(v, i + 1).wall_ms <= start_ms)
 		i++;
-	int64_t newest = n ? series_view_last(v)->wall_ms : INT64_MIN;
+	struct point last = {.wall_ms = INT64_MIN, .status = PT_NONE};
+	if (n)
+		series_view_last(v, &last);
+	int64_t newest = last.wall_ms;
 	for (; i < n; i++) {
-		const struct point *p = series_view_at(v, i);
+		const struct point pv = series_view_get(v, i), *p = &pv;
 		if (p->wall_ms >= end_ms) {
 			/* A tick stamped at (or, by clock steps, after) the window's end is the newest news: it belongs
 			 * in the last cell, not outside the window. */
@@ -63,7 +66,7 @@ void timeline_bucket(const struct series_view *v, uint8_t live_status, int64_t l
 				cells[width - 1] = p->status;
 			continue;
 		}
-		int64_t to = i + 1 < n ? series_view_at(v, i + 1)->wall_ms : end_ms;
+		int64_t to = i + 1 < n ? series_view_get(v, i + 1).wall_ms : end_ms;
 		if (i + 1 == n && live_status != PT_NONE && live_status != p->status)
 			to = live_since_ms > p->wall_ms ? live_since_ms : p->wall_ms + 1;
 		/* A point stands for its own instant too, so a single point still shows. */
@@ -73,7 +76,7 @@ void timeline_bucket(const struct series_view *v, uint8_t live_status, int64_t l
 	}
 	/* The snapshot's state is never older than its newest point: when they differ, the state wins from its
 	 * own start, or from that point if the point was taken just after the change but before the event. */
-	if (live_status != PT_NONE && (n == 0 || live_status != series_view_last(v)->status)) {
+	if (live_status != PT_NONE && (n == 0 || live_status != last.status)) {
 		int64_t from = n && live_since_ms < newest ? newest : live_since_ms;
 		if (from >= end_ms)
 			from = end_ms - 1;
