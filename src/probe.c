@@ -25,6 +25,8 @@ struct target {
 	struct probe_result latest;
 	/* Thread only. */
 	CURL *easy;
+	char *cur_url;    /* the URL the easy handle is set up for (copied from url when it changed) */
+	bool configured;  /* the easy handle's options are set for cur_url */
 	bool running;
 	size_t body;
 	int64_t next_ns;
@@ -39,8 +41,11 @@ struct prober {
 	long timeout_ms;
 	int interval_ms;
 	bool stop;                /* under mu */
+	bool dirty;               /* under mu: a target was added, changed or unwatched since the thread looked */
 	struct target **t;        /* under mu; only the thread frees entries */
 	size_t nt, capt;
+	struct target **mine;     /* thread only: its copy of t, refreshed when dirty (t may be reallocated) */
+	size_t nmine, capmine;
 };
 
 const char *probe_failure_name(enum probe_failure f)
@@ -122,24 +127,12 @@ static void finished(struct prober *p, struct target *t, CURLcode rc)
 	pthread_mutex_unlock(&p->mu);
 }
 
-static void start(struct prober *p, struct target *t, int64_t now)
+/* Sets the easy handle up for t->cur_url. The same handle is re-added every round, so this runs only when
+ * the URL changes: curl keeps the connection in the multi's cache between rounds. */
+static CURLcode configure(struct prober *p, struct target *t)
 {
-	t->next_ns = now + (int64_t)p->interval_ms * 1000000;
-	pthread_mutex_lock(&p->mu);
-	char *url = xstrdup(t->url);
-	t->url_changed = false;
-	pthread_mutex_unlock(&p->mu);
-	if (!url)
-		return;
-	if (!t->easy && !(t->easy = curl_easy_init())) {
-		free(url);
-		return;
-	}
 	CURL *e = t->easy;
-	t->body = 0;
-	t->errbuf[0] = '\0';
-	/* The same easy handle is re-used: curl keeps its connection in the multi's cache between rounds. */
-	CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, url);
+	CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, t->cur_url);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (rc == CURLE_OK)
@@ -158,8 +151,26 @@ static void start(struct prober *p, struct target *t, int64_t now)
 		rc = curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_USERAGENT, "lookout/" PACKAGE_VERSION);
-	free(url); /* curl copied it */
-	if (rc != CURLE_OK || curl_multi_add_handle(p->multi, e) != CURLM_OK) {
+	t->configured = rc == CURLE_OK;
+	return rc;
+}
+
+static void start(struct prober *p, struct target *t, int64_t now)
+{
+	t->next_ns = now + (int64_t)p->interval_ms * 1000000;
+	if (!t->cur_url)
+		return;
+	CURLcode rc = CURLE_OK;
+	if (!t->easy) {
+		if (!(t->easy = curl_easy_init()))
+			return;
+		t->configured = false;
+	}
+	t->body = 0;
+	t->errbuf[0] = '\0';
+	if (!t->configured)
+		rc = configure(p, t);
+	if (rc != CURLE_OK || curl_multi_add_handle(p->multi, t->easy) != CURLM_OK) {
 		struct probe_result r;
 		memset(&r, 0, sizeof r);
 		r.wall_ms = now_wall_ms();
@@ -184,44 +195,69 @@ static void drop(struct prober *p, struct target *t)
 		curl_easy_cleanup(t->easy);
 	}
 	free(t->url);
+	free(t->cur_url);
 	free(t);
+}
+
+/* Under p->mu: drops unwatched targets, takes new URLs and refreshes the thread's copy of the target list.
+ * Returns -1 when out of memory (the old copy stays). */
+static int refresh(struct prober *p)
+{
+	for (size_t i = 0; i < p->nt;) {
+		struct target *t = p->t[i];
+		if (!t->wanted) {
+			p->t[i] = p->t[--p->nt];
+			drop(p, t); /* curl calls, but none that wait on the network */
+			continue;
+		}
+		if (t->url_changed) {
+			char *url = xstrdup(t->url);
+			if (!url)
+				return -1;
+			if (t->running) {
+				curl_multi_remove_handle(p->multi, t->easy);
+				t->running = false;
+			}
+			free(t->cur_url);
+			t->cur_url = url;
+			t->configured = false;
+			t->url_changed = false;
+			t->next_ns = 0;
+		}
+		i++;
+	}
+	if (p->nt > p->capmine) {
+		void *np = realloc(p->mine, p->nt * sizeof *p->mine);
+		if (!np)
+			return -1;
+		p->mine = np;
+		p->capmine = p->nt;
+	}
+	memcpy(p->mine, p->t, p->nt * sizeof *p->t);
+	p->nmine = p->nt;
+	p->dirty = false;
+	return 0;
 }
 
 static void *run(void *arg)
 {
 	struct prober *p = arg;
 	for (;;) {
-		int64_t now = now_mono_ns();
-		int64_t wake = now + 1000 * 1000000LL;
 		pthread_mutex_lock(&p->mu);
 		if (p->stop) {
 			pthread_mutex_unlock(&p->mu);
 			break;
 		}
-		for (size_t i = 0; i < p->nt;) {
-			struct target *t = p->t[i];
-			if (!t->wanted) {
-				p->t[i] = p->t[--p->nt];
-				pthread_mutex_unlock(&p->mu);
-				drop(p, t);
-				pthread_mutex_lock(&p->mu);
-				continue;
-			}
-			i++;
-		}
-		/* Only this thread removes entries, so the walk below may drop the lock around start(). */
-		size_t nt = p->nt;
+		if (p->dirty)
+			refresh(p);
 		pthread_mutex_unlock(&p->mu);
-		for (size_t i = 0; i < nt; i++) {
-			pthread_mutex_lock(&p->mu);
-			struct target *t = p->t[i];
-			bool changed = t->url_changed;
-			pthread_mutex_unlock(&p->mu);
-			if (changed && t->running) {
-				curl_multi_remove_handle(p->multi, t->easy);
-				t->running = false;
-				t->next_ns = 0;
-			}
+
+		/* Start what is due; results arrive through the multi below. All targets due in the same round
+		 * start together, so a round wakes the thread once, not once per target. */
+		int64_t now = now_mono_ns();
+		int64_t wake = now + 1000 * 1000000LL;
+		for (size_t i = 0; i < p->nmine; i++) {
+			struct target *t = p->mine[i];
 			if (!t->running && now >= t->next_ns)
 				start(p, t, now);
 			if (!t->running && t->next_ns < wake)
@@ -231,7 +267,6 @@ static void *run(void *arg)
 		curl_multi_perform(p->multi, &running);
 		CURLMsg *msg;
 		int left;
-		bool done = false;
 		while ((msg = curl_multi_info_read(p->multi, &left))) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
@@ -239,11 +274,10 @@ static void *run(void *arg)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 			if (t) {
 				finished(p, t, msg->data.result);
-				done = true;
+				if (t->next_ns < wake)
+					wake = t->next_ns;
 			}
 		}
-		if (done)
-			continue; /* a finished target's next start time was not in wake: plan again at once */
 		now = now_mono_ns();
 		int timeout_ms = (int)((wake - now) / 1000000);
 		if (timeout_ms < 0)
@@ -296,6 +330,7 @@ void prober_free(struct prober *p)
 	for (size_t i = 0; i < p->nt; i++)
 		drop(p, p->t[i]);
 	free(p->t);
+	free(p->mine);
 	curl_multi_cleanup(p->multi);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
@@ -351,6 +386,7 @@ int prober_watch(struct prober *p, const char *id, const char *url)
 	t->wanted = true;
 	t->url_changed = true;
 	t->have = false;
+	p->dirty = true;
 	pthread_mutex_unlock(&p->mu);
 	curl_multi_wakeup(p->multi);
 	return 0;
@@ -365,6 +401,7 @@ void prober_unwatch(struct prober *p, const char *id)
 	if (t) {
 		t->wanted = false;
 		t->have = false;
+		p->dirty = true;
 	}
 	pthread_mutex_unlock(&p->mu);
 	if (t)
