@@ -567,7 +567,7 @@ static int headers(struct buf *out, const struct email_opts *o, const char *subj
 	rc |= buf_puts(out, "\r\n");
 	rc |= email_header(out, "Subject", subject);
 	const char *at = strrchr(o->from, '@');
-	rc |= buf_printf(out, "Message-ID: <lookout.%s@%s>\r\n", key, at ? at + 1 : "lookout.invalid");
+	rc |= buf_printf(out, "Message-ID: <lookout.%.32s@%s>\r\n", key, at ? at + 1 : "lookout.invalid");
 	rc |= buf_puts(out, "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\nX-Mailer: lookout\r\n");
 	return rc;
 }
