@@ -522,9 +522,16 @@ static void run_session(struct job *j)
 	} else {
 		/* No reply to the message: the session stopped earlier (STARTTLS, AUTH, every recipient refused). */
 		int code = atoi(j->last_reply);
-		classify(j, code >= 400 ? code : 451, j->last_reply[0] ? j->last_reply : "no reply");
-		if (r->status == MAIL_SENT)
+		if (!j->last_reply[0]) {
 			r->status = MAIL_TEMPORARY;
+			snprintf(r->what, sizeof r->what, "%s:%d accepted the connection but never answered", j->ms.host,
+			         j->ms.port);
+			snprintf(r->fix, sizeof r->fix, "check that SMTP_HOST and SMTP_PORT point at an SMTP server");
+		} else {
+			classify(j, code >= 400 ? code : 451, j->last_reply);
+			if (r->status == MAIL_SENT)
+				r->status = MAIL_TEMPORARY;
+		}
 	}
 	if (j->auth_reply[0] && r->status != MAIL_SENT)
 		classify(j, atoi(j->auth_reply), j->auth_reply); /* the cause, not the 530 that follows it */
@@ -596,19 +603,14 @@ void mail_send(const struct mail_settings *ms, const char *const *rcpt, size_t n
 		job_unref(j);
 		return;
 	}
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_t t;
 	atomic_fetch_add(&j->refs, 1);
-	if (pthread_create(&t, &attr, worker, j)) {
+	if (pthread_create(&t, NULL, worker, j)) {
 		atomic_fetch_sub(&j->refs, 1);
 		snprintf(res->what, sizeof res->what, "cannot start the mail thread");
-		pthread_attr_destroy(&attr);
 		job_unref(j);
 		return;
 	}
-	pthread_attr_destroy(&attr);
 	/* The bound: the protocol timeouts cover a slow server; DNS and connect have none in libesmtp. */
 	int64_t deadline = now_mono_ns() + (int64_t)((ms->timeout_s + 2) * 1e9);
 	pthread_mutex_lock(&j->mu);
@@ -642,6 +644,13 @@ void mail_send(const struct mail_settings *ms, const char *const *rcpt, size_t n
 		         ms->timeout_s);
 		snprintf(res->fix, sizeof res->fix, "check that SMTP_HOST and SMTP_PORT reach a mail server (DNS, firewall)");
 	}
+	bool done = j->done;
 	pthread_mutex_unlock(&j->mu);
+	/* A finished worker is joined (its TLS library state goes with it); an overdue one is left to finish
+	 * on its own, holding its own reference to the job. */
+	if (done)
+		pthread_join(t, NULL);
+	else
+		pthread_detach(t);
 	job_unref(j);
 }

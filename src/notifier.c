@@ -793,6 +793,7 @@ static int run_test(const struct config *cfg)
 			       res.rejected[0] ? "" : "; check the inbox (and the spam folder)");
 			if (res.rejected[0])
 				printf("lookout: but these recipients were refused: %s\n", res.rejected);
+			fflush(stdout);
 			rc = res.rejected[0] ? 1 : 0;
 		} else {
 			fprintf(stderr, "lookout: test email failed (%s): %s\n",

@@ -208,18 +208,26 @@ alert firing high_memory marker-1
 poll_until '[ "$(count_for marker-1)" -ge 1 ]' 30 || show
 is "$(count_for flap-1)" 0 "an alert that fires and resolves inside the buffer sends nothing"
 
-# a critical alert skips the buffer: arrival (server clock) within 2 s of the alert's own time
+# a critical alert skips the buffer. Times are the program's own: the alert line's ts, and the notifier's log
+# lines "queued" (its decision) and "accepted" (the server's 250). The previous email is let age past the
+# one-message-per-second spacing first, so that does not count.
+poll_until "mails 'import time; sys.exit(0 if time.time() - msgs[-1][\"meta\"][\"time\"] > 1.2 else 1)'" 10
 alert firing container_down crit-1 "exited (code 137)"
 poll_until '[ "$(count_for crit-1)" -ge 1 ]' 30 || show
+poll_until "grep -q accepted '$W/notify.err'" 5
 mcheck '
 import datetime
-m = with_container("crit-1")[0]
-lines = [l for l in open(args[0]).read().splitlines() if "container=\"crit-1\"" in l]
-t = re.search(r"ts=(\S+)", lines[0]).group(1)
-ts = datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
-d = m["meta"]["time"] - ts
-print("critical alert delivered %.2f s after it was logged (BUFFER_TIMEOUT is 3 s)" % d)
-sys.exit(0 if d < 2.0 else 1)' "$LOG"
+def epoch(t):
+    return datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+line = [l for l in open(args[0]).read().splitlines() if "container=\"crit-1\"" in l][0]
+ts = epoch(re.search(r"ts=(\S+)", line).group(1))
+log = open(args[1]).read().splitlines()
+q = [l for l in log if " queued email " in l and " on crit-1:" in l][0]
+mid = q.split(" queued email ")[1].split()[0]
+a = [l for l in log if ("email %s accepted" % mid) in l][0]
+dq, da = epoch(q.split()[0]) - ts, epoch(a.split()[0]) - ts
+print("critical alert queued %.2f s and accepted %.2f s after its line (BUFFER_TIMEOUT is 3 s)" % (dq, da))
+sys.exit(0 if dq < 1.0 and da < 2.0 else 1)' "$LOG" "$W/notify.err"
 ok $? "a critical alert arrives within 2 s"
 
 pid_alive=1; kill -0 "$NPID" 2>/dev/null && pid_alive=0
@@ -249,6 +257,23 @@ ok $? "with the server down, the failure is logged and the message kept"
 start_smtpd srv "$PORT" alice 's3cret pass' || bail "aiosmtpd did not restart"
 poll_until '[ "$(count_for down-1)" -ge 1 ]' 60 || show
 is "$(count_for down-1)" 1 "server down then up: delivered once"
+
+grep -- "$(mails 'print(with_container("down-1")[0]["mid"].strip("<>").split("@")[0][8:40])')" "$W/notify.err" |
+	grep -q accepted
+ok $? "the retry after a failure is reported as accepted (no stale libesmtp error)"
+
+# a message queued while the server is down survives a restart of the notifier
+stop_smtpd srv
+n_fail=$(grep -c 'not delivered (attempt 1)' "$W/notify.err")
+alert firing container_down queued-1
+poll_until "[ \$(grep -c 'not delivered (attempt 1)' '$W/notify.err') -gt $n_fail ]" 30 || show
+grep -q '^msg ' "$W/.lookout-notify.state"
+ok $? "the undelivered message is in the state file"
+stop_notifier
+start_smtpd srv "$PORT" alice 's3cret pass' || bail "aiosmtpd did not restart"
+start_notifier || bail "notifier did not restart"
+poll_until '[ "$(count_for queued-1)" -ge 1 ]' 60 || show
+is "$(count_for queued-1)" 1 "pending messages survive a restart: delivered once"
 
 # 454 then success: delivered once, after a retry
 echo "454 1" >"$W/srv/control"
@@ -342,6 +367,38 @@ poll_until '[ "$(count_for many-1)" -ge 2 ]' 30 || show
 mcheck 'c = with_container("many-1"); r = [len(m["meta"]["rcpt_tos"]) for m in c]; print(r)
 sys.exit(0 if sorted(r) == [5, 50] and c[0]["mid"] != c[1]["mid"] else 1)'
 ok $? "55 recipients: two messages (50 + 5)"
+mcheck 'c = with_container("many-1"); d = abs(c[1]["meta"]["time"] - c[0]["meta"]["time"]); print("%.2f s apart" % d)
+sys.exit(0 if d >= 0.9 else 1)'
+ok $? "at most one message per second (the SES sandbox rate)"
 stop_notifier
+
+# the whole attempt is bounded: a server that never greets, and a connect that never completes
+"$PY" - "$W/hang" <<'PYEOF' &
+import os, socket, sys, time
+a = socket.socket(); a.bind(("127.0.0.1", 0)); a.listen(5)
+b = socket.socket(); b.bind(("127.0.0.1", 0)); b.listen(0)
+fill = []
+for _ in range(4):   # fill the accept queue without waiting: further SYNs are dropped, connect() hangs
+    f = socket.socket(); f.setblocking(False); f.connect_ex(b.getsockname()); fill.append(f)
+time.sleep(0.5)
+open(sys.argv[1] + ".tmp", "w").write("%d %d\n" % (a.getsockname()[1], b.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+while True:
+    c, _ = a.accept(); held.append(c)   # accepts, never says a word
+PYEOF
+HPID=$!
+PIDS+=("$HPID")
+poll_until "[ -s '$W/hang' ]" 10
+read -r MUTE_PORT FULL_PORT <"$W/hang"
+for case in "$MUTE_PORT:a server that never sends its greeting" "$FULL_PORT:a connect that never completes"; do
+	t0=$(date +%s.%N)
+	out=$(SMTP_PORT=${case%%:*} SMTP_TIMEOUT=2 timeout 60 "$LOOKOUT" notify --test 2>&1); st=$?
+	t1=$(date +%s.%N)
+	took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	[ "$st" = 1 ] && awk -v t="$took" 'BEGIN { exit !(t < 10) }'
+	ok $? "${case#*:}: notify --test gives up after SMTP_TIMEOUT (2 s; took $took s)"
+	diag "$(echo "$out" | tail -n 2)"
+done
 
 done_testing
