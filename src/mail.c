@@ -282,8 +282,6 @@ static void init_once(void)
 static void monitor_cb(const char *buf, int buflen, int writing, void *arg)
 {
 	/* Only what the server says: what we write carries AUTH credentials and must never be kept. */
-	if (getenv("LOOKOUT_SMTP_DEBUG") && writing != SMTP_CB_HEADERS)
-		fprintf(stderr, "%s %.*s\n", writing ? "C:" : "S:", writing ? (buflen > 12 ? 12 : buflen) : buflen, buf);
 	if (writing != SMTP_CB_READING || buflen <= 0)
 		return;
 	struct job *j = arg;

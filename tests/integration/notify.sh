@@ -184,6 +184,20 @@ out=$(env -u SMTP_USERNAME -u SMTP_PASSWORD SMTP_HOST=localhost SMTP_PORT="$SES_
 ok $? "the same through AWS_SECRET_ACCESS_KEY_FILE (Docker secrets)"
 stop_smtpd ses
 
+# plain SMTP only with an explicit SMTP_TLS=off
+PLAIN_PORT=$(free_port)
+"$PY" "$top_srcdir/tests/lib/smtpd.py" "$PLAIN_PORT" "$W/plain" - - carol pw >"$W/plain.out" 2>"$W/plain.err" &
+PIDS+=("$!")
+poll_until "grep -q ready '$W/plain.out'" 20 0.1 || bail "plain aiosmtpd did not start"
+out=$(SMTP_PORT=$PLAIN_PORT SMTP_USERNAME=carol SMTP_PASSWORD=pw "$LOOKOUT" notify --test 2>&1); st=$?
+is "$st" 1 "a server without STARTTLS is refused by default"
+echo "$out" | grep -q "does not offer STARTTLS" && echo "$out" | grep -q "SMTP_TLS=off"
+ok $? "and the message says so, and how to allow it"
+diag "$out"
+out=$(SMTP_PORT=$PLAIN_PORT SMTP_USERNAME=carol SMTP_PASSWORD=pw SMTP_TLS=off "$LOOKOUT" notify --test 2>&1)
+ok $? "with SMTP_TLS=off, plain SMTP (with AUTH) delivers"
+diag "$out"
+
 # ---- the service: buffering ---------------------------------------------------------------------------
 rm -f "$W"/srv/msg-* "$W/srv/attempts.log"
 start_notifier || bail "notifier did not start: $(cat "$W/notify.err")"

@@ -8,6 +8,7 @@ DIR/attempts.log as "CODE MESSAGE-ID". The answer to DATA can be forced by writi
   "554"    answer 554 (SES: address not verified) to every message
   ""       accept (the default)
 Usage: smtpd.py PORT DIR CERT KEY USER PASSWORD   (prints "ready" on stdout once it listens)
+CERT "-": plain SMTP, no STARTTLS offered (AUTH still required).
 """
 import json
 import os
@@ -31,9 +32,11 @@ def sni_cb(sslobj, name, ctx):
         f.write("%s\n" % name)
 
 
-ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-ctx.load_cert_chain(cert, key)
-ctx.sni_callback = sni_cb
+ctx = None
+if cert != "-":
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    ctx.sni_callback = sni_cb
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
@@ -91,8 +94,8 @@ class Handler:
         return answer
 
 
-controller = Controller(Handler(), hostname="127.0.0.1", port=port, tls_context=ctx, require_starttls=True,
-                        auth_required=True, auth_require_tls=True, authenticator=authenticator)
+controller = Controller(Handler(), hostname="127.0.0.1", port=port, tls_context=ctx, require_starttls=ctx is not None,
+                        auth_required=True, auth_require_tls=ctx is not None, authenticator=authenticator)
 controller.start()
 print("ready", flush=True)
 try:
