@@ -270,13 +270,13 @@ static void clean_copy(char *dst, size_t dstlen, const char *src, size_t n)
 
 #ifdef HAVE_ESMTP
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int job_index = -1; /* SSL_CTX ex-data slot of the job */
+/* The session being run on this thread, for the TLS callbacks (the SSL objects are libesmtp's). */
+static _Thread_local struct job *cur_job;
 
 static void init_once(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* a server that hangs up must be an error return, not a dead process */
 	auth_client_init();
-	job_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
 static void monitor_cb(const char *buf, int buflen, int writing, void *arg)
@@ -352,7 +352,7 @@ static int verify_cb(int preverify_ok, X509_STORE_CTX *x)
 {
 	if (!preverify_ok) {
 		SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
-		struct job *j = ssl ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), job_index) : NULL;
+		struct job *j = ssl ? cur_job : NULL;
 		if (j && !j->tls_error[0])
 			snprintf(j->tls_error, sizeof j->tls_error, "%s",
 			         X509_verify_cert_error_string(X509_STORE_CTX_get_error(x)));
@@ -372,21 +372,42 @@ static void info_cb(const SSL *ssl, int where, int ret)
 	(void)ret;
 	if (!(where & SSL_CB_HANDSHAKE_START))
 		return;
-	struct job *j = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), job_index);
+	struct job *j = cur_job;
 	if (j && !is_ip(j->ms.host))
 		SSL_set_tlsext_host_name((SSL *)ssl, j->ms.host);
 }
 
+/* One SSL_CTX per (host, CA file), kept for the process: loading the system's CAs costs more than the rest
+ * of a session. Each session holds a reference, so one left running past its deadline keeps it alive. */
+static pthread_mutex_t ctx_mu = PTHREAD_MUTEX_INITIALIZER;
+static SSL_CTX *ctx_cached;
+static char ctx_key[1400];
+static bool ctx_ca_bad;
+
 static SSL_CTX *make_ctx(struct job *j)
 {
+	char key[sizeof ctx_key];
+	snprintf(key, sizeof key, "%s\n%s", j->ms.host, j->ms.ca_file);
+	pthread_mutex_lock(&ctx_mu);
+	if (ctx_cached && strcmp(key, ctx_key) == 0 && SSL_CTX_up_ref(ctx_cached) == 1) {
+		SSL_CTX *c = ctx_cached;
+		if (ctx_ca_bad)
+			snprintf(j->tls_error, sizeof j->tls_error, "SMTP_CA_FILE %.180s holds no usable certificate",
+			         j->ms.ca_file);
+		pthread_mutex_unlock(&ctx_mu);
+		return c;
+	}
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	if (!ctx)
+	if (!ctx) {
+		pthread_mutex_unlock(&ctx_mu);
 		return NULL;
+	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION); /* 1.3 session tickets stall libesmtp's reads */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	SSL_CTX_set_default_verify_paths(ctx);
-	if (j->ms.ca_file[0] && SSL_CTX_load_verify_locations(ctx, j->ms.ca_file, NULL) != 1)
+	bool ca_bad = j->ms.ca_file[0] && SSL_CTX_load_verify_locations(ctx, j->ms.ca_file, NULL) != 1;
+	if (ca_bad)
 		snprintf(j->tls_error, sizeof j->tls_error, "SMTP_CA_FILE %.180s holds no usable certificate", j->ms.ca_file);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	X509_VERIFY_PARAM *p = SSL_CTX_get0_param(ctx);
@@ -395,8 +416,14 @@ static SSL_CTX *make_ctx(struct job *j)
 		X509_VERIFY_PARAM_set1_ip_asc(p, j->ms.host);
 	else
 		X509_VERIFY_PARAM_set1_host(p, j->ms.host, 0);
-	SSL_CTX_set_ex_data(ctx, job_index, j);
 	SSL_CTX_set_info_callback(ctx, info_cb);
+	if (SSL_CTX_up_ref(ctx) == 1) {
+		SSL_CTX_free(ctx_cached);
+		ctx_cached = ctx;
+		snprintf(ctx_key, sizeof ctx_key, "%s", key);
+		ctx_ca_bad = ca_bad;
+	}
+	pthread_mutex_unlock(&ctx_mu);
 	return ctx;
 }
 
@@ -447,6 +474,7 @@ static void note_rejected(smtp_recipient_t rc, const char *mailbox, void *arg)
 static void run_session(struct job *j)
 {
 	pthread_once(&once, init_once);
+	cur_job = j;
 	struct mail_result *r = &j->res;
 	smtp_session_t s = smtp_create_session();
 	if (!s) {

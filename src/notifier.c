@@ -332,7 +332,8 @@ static int state_load(struct notifier *n, struct follow_pos *pos, char *err, siz
 		}
 		continue;
 	bad:
-		snprintf(err, errlen, "%s:%d: %s", n->state_path, lineno, e);
+		snprintf(err, errlen, "%s:%d: %s (move the file aside to start afresh from the end of the alert log)",
+		         n->state_path, lineno, e);
 		goto out;
 	}
 	if (!have_pos || !have_end) {
