@@ -165,6 +165,17 @@ out=$(SMTP_HOST=host.invalid "$LOOKOUT" notify --test 2>&1); st=$?
 is "$st" 1 "notify --test with a host that does not resolve exits 1"
 echo "$out" | grep -q "does not resolve"; ok $? "and says so: $(echo "$out" | tail -n 1)"
 
+echo 554 >"$W/srv/control"
+out=$("$LOOKOUT" notify --test 2>&1); st=$?
+rm -f "$W/srv/control"
+is "$st" 1 "notify --test with an address SES has not verified (554) exits 1"
+echo "$out" | grep -q "not verified" && echo "$out" | grep -q "fix: verify SENDER_EMAIL"
+ok $? "it quotes the server and says to verify the addresses (SES sandbox)"
+
+echo 's3cret pass' >"$W/smtp-password"
+out=$(env -u SMTP_PASSWORD SMTP_PASSWORD_FILE="$W/smtp-password" "$LOOKOUT" notify --test 2>&1)
+ok $? "SMTP_PASSWORD_FILE (Docker secrets) works"
+
 out=$(SMTP_PORT=465 "$LOOKOUT" notify --test 2>&1); st=$?
 is "$st" 2 "port 465 is refused as a configuration error"
 echo "$out" | grep -q "implicit TLS"; ok $? "with a clear message"
