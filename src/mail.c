@@ -553,10 +553,13 @@ static void run_session(struct job *j)
 			snprintf(r->what, sizeof r->what, "%s:%d accepted the connection but never answered", j->ms.host,
 			         j->ms.port);
 			snprintf(r->fix, sizeof r->fix, "check that SMTP_HOST and SMTP_PORT point at an SMTP server");
+		} else if (code < 400) {
+			r->status = MAIL_TEMPORARY;
+			snprintf(r->what, sizeof r->what, "%.200s:%d closed the connection (its last reply: %.150s)", j->ms.host,
+			         j->ms.port, j->last_reply);
+			snprintf(r->fix, sizeof r->fix, "lookout retries; if it persists, check the server's own log");
 		} else {
-			classify(j, code >= 400 ? code : 451, j->last_reply);
-			if (r->status == MAIL_SENT)
-				r->status = MAIL_TEMPORARY;
+			classify(j, code, j->last_reply);
 		}
 	}
 	if (j->auth_reply[0] && r->status != MAIL_SENT)

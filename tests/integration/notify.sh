@@ -402,20 +402,26 @@ stop_notifier
 import os, socket, sys, time
 a = socket.socket(); a.bind(("127.0.0.1", 0)); a.listen(5)
 b = socket.socket(); b.bind(("127.0.0.1", 0)); b.listen(0)
+c = socket.socket(); c.bind(("127.0.0.1", 0)); c.listen(5)
 fill = []
 for _ in range(4):   # fill the accept queue without waiting: further SYNs are dropped, connect() hangs
     f = socket.socket(); f.setblocking(False); f.connect_ex(b.getsockname()); fill.append(f)
 time.sleep(0.5)
-open(sys.argv[1] + ".tmp", "w").write("%d %d\n" % (a.getsockname()[1], b.getsockname()[1]))
+open(sys.argv[1] + ".tmp", "w").write("%d %d %d\n" % (a.getsockname()[1], b.getsockname()[1], c.getsockname()[1]))
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+import threading
+def hangup():   # greets, reads the first command, hangs up: the client's next write hits a closed socket
+    while True:
+        k, _ = c.accept(); k.sendall(b"220 bye soon\r\n"); k.recv(100); k.close()
+threading.Thread(target=hangup, daemon=True).start()
 held = []
 while True:
-    c, _ = a.accept(); held.append(c)   # accepts, never says a word
+    k, _ = a.accept(); held.append(k)   # accepts, never says a word
 PYEOF
 HPID=$!
 PIDS+=("$HPID")
 poll_until "[ -s '$W/hang' ]" 10
-read -r MUTE_PORT FULL_PORT <"$W/hang"
+read -r MUTE_PORT FULL_PORT HANGUP_PORT <"$W/hang"
 for case in "$MUTE_PORT:a server that never sends its greeting" "$FULL_PORT:a connect that never completes"; do
 	t0=$(date +%s.%N)
 	out=$(SMTP_PORT=${case%%:*} SMTP_TIMEOUT=2 timeout 60 "$LOOKOUT" notify --test 2>&1); st=$?
@@ -425,5 +431,20 @@ for case in "$MUTE_PORT:a server that never sends its greeting" "$FULL_PORT:a co
 	ok $? "${case#*:}: notify --test gives up after SMTP_TIMEOUT (2 s; took $took s)"
 	diag "$(echo "$out" | tail -n 2)"
 done
+out=$(SMTP_PORT=$HANGUP_PORT SMTP_TIMEOUT=5 timeout 60 "$LOOKOUT" notify --test 2>&1); st=$?
+is "$st" 1 "a server that hangs up mid-session is a failed attempt, not a death by SIGPIPE"
+diag "$(echo "$out" | tail -n 2)"
+
+# credentials refused while running: logged once with the fix, dropped, not retried
+SMTP_PASSWORD=wrong-again start_notifier || bail "notifier (bad password) did not start"
+alert firing container_down creds-1
+poll_until "grep -q 'dropped.*535' '$W/notify.err'" 30 || show
+is "$(grep -c 'dropped.*535' "$W/notify.err")" 1 "535 while running: logged once"
+grep 'dropped.*535' "$W/notify.err" | grep -q "check SMTP_USERNAME and SMTP_PASSWORD" &&
+	! grep -q 'wrong-again' "$W/notify.err"
+ok $? "with the fix to try, and without the password"
+poll_until "! grep -q '^msg ' '$W/.lookout-notify.state'" 10
+ok $? "and not kept for another try"
+stop_notifier
 
 done_testing
