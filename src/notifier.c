@@ -472,7 +472,7 @@ static void *loop_main(void *arg)
 		int64_t wait = n->check_interval_ms;
 		if (due != INT64_MAX && due - now < wait)
 			wait = due - now < 0 ? 0 : due - now;
-		if (n->nout == 0 && wait > 60000)
+		if (wait > 60000)
 			wait = 60000; /* silences are looked at at least once a minute */
 		pthread_mutex_unlock(&n->mu);
 		struct pollfd pf[2] = {{.fd = n->wake[0], .events = POLLIN}, {.fd = follower_fd(n->fol), .events = POLLIN}};
@@ -512,7 +512,7 @@ static int64_t backoff_ms(struct notifier *n, int attempts)
 	int64_t base = backoff_s[i] * 1000LL;
 	/* ±20 % jitter, so that many lookouts behind one relay do not retry in step */
 	n->rng = n->rng * 1103515245u + 12345u;
-	int64_t j = (int64_t)((n->rng >> 8) % 4001) - 2000; /* -2000..2000 per mille of 10 % */
+	int64_t j = (int64_t)((n->rng >> 8) % 4001) - 2000; /* in hundredths of a percent: -20 % .. +20 % */
 	return base + base * j / 10000;
 }
 
