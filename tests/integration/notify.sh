@@ -39,7 +39,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/key.pem" -out "$W/cert.pem
 start_smtpd() {
 	local name=$1 port=$2
 	: >"$W/$name.out"
-	"$PY" "$top_srcdir/tests/lib/smtpd.py" "$port" "$W/$name" "$W/cert.pem" "$W/key.pem" "$3" "$4" \
+	"$PY" "$top_srcdir/tests/lib/smtpd.py" "$port" "$W/$name" "${CERT:-$W/cert.pem}" "${KEY:-$W/key.pem}" "$3" "$4" \
 		>"$W/$name.out" 2>>"$W/$name.err" &
 	local pid=$!
 	PIDS+=("$pid")
@@ -160,6 +160,17 @@ is "$st" 1 "notify --test without the CA of the server's certificate exits 1"
 echo "$out" | grep -qi "certificate" && echo "$out" | grep -q "SMTP_CA_FILE"
 ok $? "it names the certificate problem and SMTP_CA_FILE"
 diag "$out"
+
+# a certificate that is trusted (SMTP_CA_FILE) but names another host is refused
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/other-key.pem" -out "$W/other-cert.pem" -days 2 \
+	-subj /CN=mail.other.example -addext "subjectAltName=DNS:mail.other.example" >/dev/null 2>&1
+OTHER_PORT=$(free_port)
+CERT=$W/other-cert.pem KEY=$W/other-key.pem start_smtpd other "$OTHER_PORT" alice 's3cret pass' || bail "aiosmtpd (other)"
+out=$(SMTP_PORT=$OTHER_PORT SMTP_CA_FILE=$W/other-cert.pem "$LOOKOUT" notify --test 2>&1); st=$?
+is "$st" 1 "a trusted certificate for another host name is refused"
+echo "$out" | grep -qi "hostname mismatch"; ok $? "the message says the name does not match"
+diag "$out"
+stop_smtpd other
 
 out=$(SMTP_HOST=host.invalid "$LOOKOUT" notify --test 2>&1); st=$?
 is "$st" 1 "notify --test with a host that does not resolve exits 1"
