@@ -19,7 +19,7 @@ command -v openssl >/dev/null 2>&1 || engine_skip "openssl not installed"
 [ -x "$LOOKOUT" ] || bail "no lookout binary at $LOOKOUT (build it first)"
 
 IMAGE=lookout-test/busybox:latest
-plan 9
+plan 12
 
 W=$(mktemp -d /tmp/lookout-notify-daemon.XXXXXX) || bail "mktemp failed"
 LPID=
@@ -47,11 +47,12 @@ export BUFFER_TIMEOUT=3 ALERT_COOLDOWN=5 CHECK_INTERVAL=1
 unset AWS_REGION LOOKOUT_CONFIG
 
 docker run -d --name nd-victim --network none "$IMAGE" sleep 100000 >/dev/null || bail "docker run failed"
+docker run -d --name nd-busy --network none "$IMAGE" sh -c 'while :; do :; done' >/dev/null || bail "docker run failed"
 
 D=$W/out
 mkdir -p "$D"
-"$LOOKOUT" --daemon --output-dir "$D" --interval 0.5 --status-every 0 --container nd-victim </dev/null \
-	>"$D/stdout" 2>"$D/stderr" &
+"$LOOKOUT" --daemon --output-dir "$D" --interval 0.5 --status-every 0 --container nd-victim --container nd-busy \
+	--cpu-threshold 10 --alert-for 1 </dev/null >"$D/stdout" 2>"$D/stderr" &
 LPID=$!
 poll_until "grep -qs 'email alerts: following' '$D/container_monitor.log'" 30
 ok $? "the daemon started its notifier thread on its own alert log"
@@ -104,6 +105,17 @@ ok $? "its subject says container down"
 docker start nd-victim >/dev/null
 poll_until '[ "$(count "RESOLVED")" -ge 1 ]' 30
 ok $? "the restart: one recovery email"
+
+# a container with a firing alert (high CPU), then killed: the kill is still one email
+poll_until '[ "$(count "== nd-busy ==")" -ge 1 ]' 60
+ok $? "a busy loop: its high CPU alert is emailed"
+poll_until caught_up 30
+docker kill nd-busy >/dev/null
+poll_until "grep -q 'alert=container_down container=nd-busy' '$D/container_alerts.log'" 30
+poll_until '[ "$(count "== nd-busy ==")" -ge 2 ]' 30
+ok $? "its kill is emailed"
+poll_until caught_up 30
+is "$(count "== nd-busy ==")" 2 "one email for the high CPU, one for the kill: nothing else about nd-busy"
 stop_daemon
 
 # NOTIFY=false: the daemon writes the alert log but sends nothing (a separate alert-service does)
