@@ -206,6 +206,11 @@ out=$(env -u SMTP_USERNAME -u SMTP_PASSWORD SMTP_HOST=localhost SMTP_PORT="$SES_
 ok $? "the same through AWS_SECRET_ACCESS_KEY_FILE (Docker secrets)"
 stop_smtpd ses
 
+# the daemon refuses wrong email settings at start (before it watches anything)
+out=$(env -u SENDER_EMAIL timeout 30 "$LOOKOUT" --daemon --output-dir "$W/daemon-bad" 2>&1); st=$?
+is "$st" 2 "lookout --daemon with email settings but no SENDER_EMAIL exits 2"
+echo "$out" | grep -q "SENDER_EMAIL"; ok $? "naming what to set: $out"
+
 # plain SMTP only with an explicit SMTP_TLS=off
 PLAIN_PORT=$(free_port)
 "$PY" "$top_srcdir/tests/lib/smtpd.py" "$PLAIN_PORT" "$W/plain" - - carol pw >"$W/plain.out" 2>"$W/plain.err" &
