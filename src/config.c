@@ -36,6 +36,8 @@ struct key {
 	const char *help;
 	size_t offset; /* into struct config */
 };
+/* A key without a flag (flag NULL) is a secret or names one: it can only come from the environment or a
+ * file (never ps), and its value is never echoed in an error. */
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -139,6 +141,84 @@ static const struct key keys[] = {
 	{"LOOKOUT_GAUGE_CRIT", "gauge-crit", 0, T_INT, "80", 1, 100, NULL, "PERCENT",
 	 "Dashboard: CPU and memory gauges turn red (and show a critical mark) from this percent.",
 	 OFF(gauge_crit)},
+	/* ---- email alerts (the alert service: `lookout notify`, and the notifier thread of --daemon) ---- */
+	{"NOTIFY", "notify", 0, T_BOOL, "true", 0, 0, NULL, NULL,
+	 "Daemon: email alert transitions from its own alert log (a notifier thread). Set false when a separate "
+	 "`lookout notify` process (the compose stack's alert-service) sends them, so no alert is emailed twice.",
+	 OFF(notify)},
+	{"BUFFER_TIMEOUT", "buffer-timeout", 0, T_SECONDS, "60", 0, 86400, NULL, "SECONDS",
+	 "Alerts that fire within this many seconds go out as one email; an alert that fires and resolves within "
+	 "it sends nothing. Critical alerts (container down, health check failing, OOM kill, restart loop) skip it.",
+	 OFF(buffer_timeout_s)},
+	{"ALERT_COOLDOWN", "alert-cooldown", 0, T_SECONDS, "300", 0, 604800, NULL, "SECONDS",
+	 "Least time before the same alert of the same container is emailed as firing again.", OFF(alert_cooldown_s)},
+	{"CHECK_INTERVAL", "check-interval", 0, T_SECONDS, "30", 0.1, 86400, NULL, "SECONDS",
+	 "Alert service: how often the alert log is polled when inotify is unavailable or misses a change.",
+	 OFF(check_interval_s)},
+	{"NOTIFY_RESOLVED", "notify-resolved", 0, T_BOOL, "true", 0, 0, NULL, NULL,
+	 "Also email when an alert resolves.", OFF(notify_resolved)},
+	{"AWS_REGION", "aws-region", 0, T_STRING, "", 0, 0, NULL, "REGION",
+	 "Amazon SES region (e.g. eu-central-1): mail goes to email-smtp.REGION.amazonaws.com:587 with STARTTLS, "
+	 "user AWS_ACCESS_KEY_ID and the SMTP password derived from AWS_SECRET_ACCESS_KEY.",
+	 OFF(aws_region)},
+	{"AWS_ACCESS_KEY_ID", "aws-access-key-id", 0, T_STRING, "", 0, 0, NULL, "ID",
+	 "SES SMTP user: the access key id of an IAM user allowed ses:SendRawEmail.", OFF(aws_access_key_id)},
+	{"AWS_SECRET_ACCESS_KEY", NULL, 0, T_STRING, "", 0, 0, NULL, NULL,
+	 "Secret access key of that IAM user (environment, --env-file or config file only; never printed).",
+	 OFF(aws_secret_access_key)},
+	{"AWS_SECRET_ACCESS_KEY_FILE", NULL, 0, T_PATH, "", 0, 0, NULL, NULL,
+	 "File holding AWS_SECRET_ACCESS_KEY (Docker secrets); used when the variable itself is empty.",
+	 OFF(aws_secret_access_key_file)},
+	{"SMTP_HOST", "smtp-host", 0, T_STRING, "", 0, 0, NULL, "HOST",
+	 "SMTP relay host; overrides the SES host of AWS_REGION.", OFF(smtp_host)},
+	{"SMTP_PORT", "smtp-port", 0, T_INT, "587", 1, 65535, NULL, "PORT",
+	 "SMTP port. STARTTLS only (587 or 2587 for SES): implicit TLS on 465 is refused.", OFF(smtp_port)},
+	{"SMTP_USERNAME", "smtp-username", 0, T_STRING, "", 0, 0, NULL, "USER",
+	 "SMTP user; overrides AWS_ACCESS_KEY_ID. Empty with no AWS key: no AUTH.", OFF(smtp_username)},
+	{"SMTP_PASSWORD", NULL, 0, T_STRING, "", 0, 0, NULL, NULL,
+	 "SMTP password; overrides the SES password (environment, --env-file or config file only; never printed).",
+	 OFF(smtp_password)},
+	{"SMTP_PASSWORD_FILE", NULL, 0, T_PATH, "", 0, 0, NULL, NULL,
+	 "File holding SMTP_PASSWORD (Docker secrets); used when the variable itself is empty.",
+	 OFF(smtp_password_file)},
+	{"SMTP_TLS", "smtp-tls", 0, T_ENUM, "starttls", 0, 0, "starttls|off", "MODE",
+	 "starttls: require STARTTLS and a certificate valid for the host; off: plain SMTP (only for a relay on a "
+	 "trusted network).",
+	 OFF(smtp_tls)},
+	{"SMTP_CA_FILE", "smtp-ca-file", 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "PEM file of a CA to trust for the SMTP server's certificate, besides the system's.", OFF(smtp_ca_file)},
+	{"SMTP_TIMEOUT", "smtp-timeout", 0, T_SECONDS, "60", 1, 3600, NULL, "SECONDS",
+	 "Longest one delivery attempt may take (DNS, connect, TLS, AUTH and data); then it counts as a temporary "
+	 "failure and is retried.",
+	 OFF(smtp_timeout_s)},
+	{"SENDER_EMAIL", "sender-email", 0, T_STRING, "", 0, 0, NULL, "ADDRESS",
+	 "From address of alert emails (an SES-verified identity).", OFF(sender_email)},
+	{"RECIPIENT_EMAILS", "recipient-emails", 0, T_STRING, "", 0, 0, NULL, "ADDRESSES",
+	 "Comma-separated recipients of alert emails; more than 50 are split into several messages.",
+	 OFF(recipient_emails)},
+	{"PUBLIC_URL", "public-url", 0, T_STRING, "", 0, 0, NULL, "URL",
+	 "Base URL of lookout's HTTP report, linked from each alert in an email (empty: no link).", OFF(public_url)},
+	{"LOOKOUT_SILENCES_FILE", "silences-file", 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "Silences (maintenance windows) written by `lookout silence` and read by the notifier. Empty: silences "
+	 "beside the alert log.",
+	 OFF(silences_file)},
+	{"LOOKOUT_NOTIFY_STATE", "notify-state", 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "The notifier's state file (read position, what was emailed, messages not yet accepted). Empty: "
+	 ".lookout-notify.state beside the alert log.",
+	 OFF(notify_state)},
+	{"LOOKOUT_NOTIFY_FOLLOW", "follow", 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "lookout notify: the alert log to follow. Empty: OUTPUT_DIR/container_alerts.log.", OFF(notify_follow)},
+	{"LOOKOUT_NOTIFY_TEST", "test", 0, T_BOOL, "false", 0, 0, NULL, NULL,
+	 "lookout notify: send one test email with the current settings, say what worked or what to fix, and exit.",
+	 OFF(notify_test)},
+	{"LOOKOUT_SILENCE_ALERT", "alert", 0, T_STRING, "", 0, 0, NULL, "KIND",
+	 "lookout silence: the alert kind to mute (container_down, health_failed, oom, restart_loop, high_cpu, "
+	 "high_memory, slow_response); empty: every kind.",
+	 OFF(silence_alert)},
+	{"LOOKOUT_SILENCE_FOR", "for", 0, T_STRING, "", 0, 0, NULL, "DURATION|TIME",
+	 "lookout silence: how long (90s, 30m, 2h, 1d) or until when (2026-11-24T18:00:00Z) to mute. Without it, "
+	 "lookout silence lists the active silences.",
+	 OFF(silence_for)},
 };
 #define NKEYS ARRAY_LEN(keys)
 
@@ -408,7 +488,7 @@ static int apply(struct config *cfg, const struct key *k, const char *v, const c
 bad: {
 	struct buf shown;
 	buf_init(&shown);
-	buf_term_safe(&shown, v, 80);
+	buf_term_safe(&shown, !k->flag ? "(hidden)" : v, 80);
 	snprintf(err, errlen, "invalid %s=\"%s\" (from %s): expected %s", k->name, shown.data ? shown.data : "",
 	         origin, allowed);
 	buf_free(&shown);
@@ -434,6 +514,8 @@ static const struct {
 	enum run_mode mode;
 } subcommands[] = {
 	{"check", MODE_CHECK},
+	{"notify", MODE_NOTIFY},
+	{"silence", MODE_SILENCE},
 };
 
 enum { OPT_DAEMON = 1000, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ENV_FILE, OPT_DUMP_MAN, OPT_DUMP_EXAMPLE,
@@ -468,6 +550,8 @@ int config_load(struct config *cfg, int argc, char **argv, char *const *envp, ch
 	opts[no++] = (struct option){"dump-config-example", no_argument, NULL, OPT_DUMP_EXAMPLE};
 	for (size_t i = 0; i < NKEYS; i++) {
 		int has_arg = keys[i].type == T_BOOL ? no_argument : required_argument;
+		if (!keys[i].flag)
+			continue; /* environment and files only (secrets) */
 		opts[no++] = (struct option){keys[i].flag, has_arg, NULL, OPT_KEY_BASE + (int)i};
 		if (keys[i].short_flag) {
 			shorts[ns++] = (char)keys[i].short_flag;
@@ -702,6 +786,8 @@ void config_print_help(FILE *out, const char *prog)
 	        "       %s --daemon [OPTION]...    headless: CSV metrics and the log under --output-dir\n"
 	        "       %s check [OPTION]...       one sampling pass for cron; exit 0 OK, 1 warning, 2 critical,\n"
 	        "                                  3 unknown\n"
+	        "       lookout notify [--follow FILE] [--test]   the alert service: email alert transitions\n"
+	        "       lookout silence [--container NAME] [--alert KIND] [--for DURATION]   mute alerts\n"
 	        "\n"
 	        "lookout watches the containers of a Docker engine: CPU, memory, I/O, up/down.\n"
 	        "\n"
@@ -717,7 +803,9 @@ void config_print_help(FILE *out, const char *prog)
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 		char head[128];
-		if (k->short_flag)
+		if (!k->flag)
+			snprintf(head, sizeof head, "      (no flag)");
+		else if (k->short_flag)
 			snprintf(head, sizeof head, "  -%c, --%s%s%s", k->short_flag, k->flag, k->metavar ? " " : "",
 			         k->metavar ? k->metavar : "");
 		else
@@ -758,6 +846,9 @@ void config_print_man(FILE *out)
 	      ".SH NAME\nlookout \\- container monitor for Docker hosts\n"
 	      ".SH SYNOPSIS\n.B lookout\n[\\fIOPTION\\fR]...\n.br\n.B lookout \\-\\-daemon\n[\\fIOPTION\\fR]...\n"
 	      ".br\n.B lookout check\n[\\fIOPTION\\fR]...\n"
+	      ".br\n.B lookout notify\n[\\fB\\-\\-follow\\fR \\fIFILE\\fR] [\\fB\\-\\-test\\fR] [\\fIOPTION\\fR]...\n"
+	      ".br\n.B lookout silence\n[\\fB\\-\\-container\\fR \\fINAME\\fR] [\\fB\\-\\-alert\\fR \\fIKIND\\fR] "
+	      "[\\fB\\-\\-for\\fR \\fIDURATION\\fR]\n"
 	      ".SH DESCRIPTION\n"
 	      "lookout watches the containers of a Docker engine (or Podman's compatible socket): CPU and memory as "
 	      ".BR docker\\ stats (1)\n"
@@ -800,6 +891,16 @@ void config_print_man(FILE *out)
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 		fputs(".TP\n", out);
+		if (!k->flag) {
+			fputs(".B ", out);
+			roff(out, k->name);
+			fputs("\n(environment, \\-\\-env\\-file or config file only; no flag)\n", out);
+			roff(out, k->help);
+			fputs("\nDefault: ", out);
+			roff(out, *k->def ? k->def : "empty");
+			fputs(".\n", out);
+			continue;
+		}
 		if (k->short_flag)
 			fprintf(out, ".BR \\-%c ,\\ ", k->short_flag);
 		else
@@ -834,6 +935,10 @@ void config_print_man(FILE *out)
 	      "on it; untrusted text is quoted and escaped so that one line is one record.\n"
 	      ".TP\n.I OUTPUT_DIR/.lookout\\-check.state\nThe alert rules' state that\n.B lookout check\n"
 	      "keeps between runs.\n"
+	      ".TP\n.I OUTPUT_DIR/.lookout\\-notify.state\nThe alert service's read position in the alert log, what each "
+	      "alert's recipients were last told, and the emails not yet accepted by the server (LOOKOUT_NOTIFY_STATE).\n"
+	      ".TP\n.I OUTPUT_DIR/silences\nSilences added by\n.BR \"lookout silence\" ,\none logfmt line each "
+	      "(LOOKOUT_SILENCES_FILE).\n"
 	      ".TP\n.I " DEFAULT_CONFIG_FILE "\nThe config file, if present.\n"
 	      ".SH SIGNALS\n"
 	      ".TP\n.BR SIGTERM ,\\ SIGINT\nFinish the current tick, flush, exit 0.\n"
@@ -857,7 +962,10 @@ void config_print_example(FILE *out)
 		describe_allowed(k, allowed, sizeof allowed);
 		fputs("\n", out);
 		wrap(out, k->help, 1, 100, "#");
-		fprintf(out, "# Allowed: %s. Flag: --%s.\n", allowed, k->flag);
+		if (k->flag)
+			fprintf(out, "# Allowed: %s. Flag: --%s.\n", allowed, k->flag);
+		else
+			fprintf(out, "# Allowed: %s. No flag: environment, env file or this file only.\n", allowed);
 		fprintf(out, "#%s = %s\n", k->name, k->def);
 	}
 }

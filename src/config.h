@@ -20,6 +20,8 @@ enum run_mode {
 	MODE_VERSION,       /* --version */
 	MODE_DUMP_MAN,      /* --dump-man: the man page, generated from the key table (maintainers) */
 	MODE_DUMP_EXAMPLE,  /* --dump-config-example: data/lookout.conf.example (maintainers) */
+	MODE_NOTIFY,        /* `lookout notify`: the alert service (follow the alert log, send email) */
+	MODE_SILENCE,       /* `lookout silence`: add or list silences (maintenance windows) */
 };
 
 struct config {
@@ -53,6 +55,23 @@ struct config {
 	bool ascii;         /* dashboard: plain-ASCII glyphs */
 	bool no_color;      /* dashboard: no colour (as NO_COLOR) */
 	long gauge_warn, gauge_crit; /* dashboard: gauge colour bands, percent */
+	/* ---- email alerts (notify.c, notifier.c, mail.c) ---- */
+	bool notify;            /* daemon: run the notifier thread */
+	double buffer_timeout_s, alert_cooldown_s, check_interval_s;
+	bool notify_resolved;
+	char *aws_region, *aws_access_key_id;
+	char *aws_secret_access_key, *aws_secret_access_key_file; /* secrets: never print */
+	char *smtp_host;
+	long smtp_port;
+	char *smtp_username;
+	char *smtp_password, *smtp_password_file; /* secrets: never print */
+	int smtp_tls;           /* 0 starttls, 1 off */
+	char *smtp_ca_file;
+	double smtp_timeout_s;
+	char *sender_email, *recipient_emails, *public_url;
+	char *silences_file, *notify_state, *notify_follow;
+	bool notify_test;        /* lookout notify --test */
+	char *silence_alert, *silence_for; /* lookout silence --alert KIND --for DURATION */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),

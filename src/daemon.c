@@ -18,6 +18,7 @@
 #include "collector.h"
 #include "csv.h"
 #include "log.h"
+#include "notifier.h"
 #include "util.h"
 
 int mkdir_parents(const char *dir)
@@ -196,6 +197,13 @@ int daemon_run(const struct config *cfg)
 		log_close();
 		return 1;
 	}
+	struct notifier *notifier = NULL; /* email alerts: follows the alert log this process writes */
+	if (notifier_daemon_start(cfg, path, &notifier)) {
+		alertlog_close(alerts);
+		csv_close(csv);
+		log_close();
+		return 2;
+	}
 	struct rules_config rules;
 	check_rules_config(cfg, &rules);
 
@@ -218,6 +226,7 @@ int daemon_run(const struct config *cfg)
 		fprintf(stderr, "lookout: %s\n", err);
 		log_error("%s", err);
 		collector_free(c);
+		notifier_stop(notifier);
 		csv_close(csv);
 		alertlog_close(alerts);
 		log_close();
@@ -272,6 +281,7 @@ int daemon_run(const struct config *cfg)
 		log_error("%s", err);
 	snapshot_unref(last);
 	collector_free(c);
+	notifier_stop(notifier);
 	csv_close(csv);
 	alertlog_close(alerts);
 	log_info("stopped");

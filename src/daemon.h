@@ -6,7 +6,7 @@
 #include "config.h"
 
 /* Runs until SIGTERM or SIGINT. Returns the process exit status: 0 after a clean stop, 1 when it could not
- * start (message on stderr). An unreachable engine is not a failure: it is logged and retried. */
+ * start (message on stderr), 2 when the email alert settings are wrong. An unreachable engine is not a failure: it is logged and retried. */
 int daemon_run(const struct config *cfg);
 
 /* Creates dir and its parents (mode 0755). 0, or -1 with errno set. */

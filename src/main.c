@@ -14,6 +14,8 @@
 #include "config.h"
 #include "daemon.h"
 #include "dashboard.h"
+#include "notifier.h"
+#include "silence.h"
 
 int main(int argc, char **argv)
 {
@@ -81,6 +83,12 @@ int main(int argc, char **argv)
 		}
 		rc = dashboard_run(&cfg);
 		curl_global_cleanup();
+		break;
+	case MODE_NOTIFY:
+		rc = notify_run(&cfg);
+		break;
+	case MODE_SILENCE:
+		rc = silence_run(&cfg);
 		break;
 	}
 	config_free(&cfg);
