@@ -26,7 +26,8 @@ static const char *const type_names[] = {"seconds", "int", "bool", "enum", "list
 
 struct key {
 	const char *name;  /* environment and config-file name */
-	const char *flag;  /* long option, without dashes */
+	const char *flag;  /* long option, without dashes; NULL: a secret, set only by the environment or a file
+	                    * (so it never shows in ps) and never echoed in an error */
 	int short_flag;    /* 0 = none */
 	enum key_type type;
 	const char *def;   /* default, as text */
@@ -139,6 +140,30 @@ static const struct key keys[] = {
 	{"LOOKOUT_GAUGE_CRIT", "gauge-crit", 0, T_INT, "80", 1, 100, NULL, "PERCENT",
 	 "Dashboard: CPU and memory gauges turn red (and show a critical mark) from this percent.",
 	 OFF(gauge_crit)},
+	/* ---- HTTP server (daemon) and lookout report (issue 6) ---- */
+	{"LOOKOUT_LISTEN", "listen", 0, T_STRING, "127.0.0.1:8000", 0, 0, NULL, "ADDR:PORT",
+	 "Daemon: where the HTTP server listens (the live page /, /api/snapshot.json, /api/history.json, "
+	 "/api/alerts.json, /metrics, /healthz): ADDR:PORT, [IPv6]:PORT, or off. If the port cannot be bound the "
+	 "daemon says why and keeps monitoring without it.",
+	 OFF(listen)},
+	{"HTTP_TOKEN", NULL, 0, T_STRING, "", 0, 0, NULL, "TOKEN",
+	 "Daemon: bearer token the HTTP server requires (Authorization: Bearer TOKEN) for everything but /healthz. "
+	 "Environment or config file only, never a flag, so it stays out of ps. Empty: no token.",
+	 OFF(http_token)},
+	{"HTTP_TOKEN_FILE", NULL, 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "Daemon: read the HTTP bearer token from this file (e.g. a Docker secret); wins over HTTP_TOKEN.",
+	 OFF(http_token_file)},
+	{"LOOKOUT_REPORT_SINCE", "since", 0, T_STRING, "", 0, 0, NULL, "TIME",
+	 "lookout report: only records from this time on: ISO 8601 (2026-11-24T05:00:00Z, 2026-11-24 05:00, "
+	 "2026-11-24; UTC unless an offset is given) or relative to now (-2h, 1d, 30m, 90s, 1w). Empty: from the "
+	 "oldest record.",
+	 OFF(report_since)},
+	{"LOOKOUT_REPORT_UNTIL", "until", 0, T_STRING, "", 0, 0, NULL, "TIME",
+	 "lookout report: only records before this time (same forms as --since). Empty: to the newest record.",
+	 OFF(report_until)},
+	{"LOOKOUT_REPORT_HTML", "html", 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "lookout report: write the self-contained HTML report here. Empty: OUTPUT_DIR/report.html; none: no HTML.",
+	 OFF(report_html)},
 };
 #define NKEYS ARRAY_LEN(keys)
 
@@ -408,7 +433,7 @@ static int apply(struct config *cfg, const struct key *k, const char *v, const c
 bad: {
 	struct buf shown;
 	buf_init(&shown);
-	buf_term_safe(&shown, v, 80);
+	buf_term_safe(&shown, k->flag ? v : "(not shown)", 80);
 	snprintf(err, errlen, "invalid %s=\"%s\" (from %s): expected %s", k->name, shown.data ? shown.data : "",
 	         origin, allowed);
 	buf_free(&shown);
@@ -434,6 +459,7 @@ static const struct {
 	enum run_mode mode;
 } subcommands[] = {
 	{"check", MODE_CHECK},
+	{"report", MODE_REPORT},
 };
 
 enum { OPT_DAEMON = 1000, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ENV_FILE, OPT_DUMP_MAN, OPT_DUMP_EXAMPLE,
@@ -467,6 +493,8 @@ int config_load(struct config *cfg, int argc, char **argv, char *const *envp, ch
 	opts[no++] = (struct option){"dump-man", no_argument, NULL, OPT_DUMP_MAN};
 	opts[no++] = (struct option){"dump-config-example", no_argument, NULL, OPT_DUMP_EXAMPLE};
 	for (size_t i = 0; i < NKEYS; i++) {
+		if (!keys[i].flag)
+			continue; /* a secret: environment or file only */
 		int has_arg = keys[i].type == T_BOOL ? no_argument : required_argument;
 		opts[no++] = (struct option){keys[i].flag, has_arg, NULL, OPT_KEY_BASE + (int)i};
 		if (keys[i].short_flag) {
@@ -702,6 +730,8 @@ void config_print_help(FILE *out, const char *prog)
 	        "       %s --daemon [OPTION]...    headless: CSV metrics and the log under --output-dir\n"
 	        "       %s check [OPTION]...       one sampling pass for cron; exit 0 OK, 1 warning, 2 critical,\n"
 	        "                                  3 unknown\n"
+	        "       %s report [OPTION]...      availability, downtime and statistics from metrics.csv and the\n"
+	        "                                  alert log; an HTML report (--since, --until, --container, --html)\n"
 	        "\n"
 	        "lookout watches the containers of a Docker engine: CPU, memory, I/O, up/down.\n"
 	        "\n"
@@ -713,11 +743,13 @@ void config_print_help(FILE *out, const char *prog)
 	        "  -V, --version          show the version and exit\n"
 	        "\n"
 	        "Settings (flag > environment > --env-file > config file > default):\n",
-	        prog, prog, prog);
+	        prog, prog, prog, prog);
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 		char head[128];
-		if (k->short_flag)
+		if (!k->flag)
+			snprintf(head, sizeof head, "      (no flag) %s", k->metavar ? k->metavar : "");
+		else if (k->short_flag)
 			snprintf(head, sizeof head, "  -%c, --%s%s%s", k->short_flag, k->flag, k->metavar ? " " : "",
 			         k->metavar ? k->metavar : "");
 		else
@@ -758,6 +790,7 @@ void config_print_man(FILE *out)
 	      ".SH NAME\nlookout \\- container monitor for Docker hosts\n"
 	      ".SH SYNOPSIS\n.B lookout\n[\\fIOPTION\\fR]...\n.br\n.B lookout \\-\\-daemon\n[\\fIOPTION\\fR]...\n"
 	      ".br\n.B lookout check\n[\\fIOPTION\\fR]...\n"
+	      ".br\n.B lookout report\n[\\fIOPTION\\fR]...\n"
 	      ".SH DESCRIPTION\n"
 	      "lookout watches the containers of a Docker engine (or Podman's compatible socket): CPU and memory as "
 	      ".BR docker\\ stats (1)\n"
@@ -800,6 +833,21 @@ void config_print_man(FILE *out)
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 		fputs(".TP\n", out);
+		if (!k->flag) {
+			/* A secret: no flag, only the variable and the config-file key. */
+			fputs(".B ", out);
+			roff(out, k->name);
+			fputs("\n", out);
+			roff(out, k->help);
+			char allowed[160];
+			describe_allowed(k, allowed, sizeof allowed);
+			fputs("\nAllowed: ", out);
+			roff(out, allowed);
+			fputs(". Default: ", out);
+			roff(out, *k->def ? k->def : "empty");
+			fputs(".\n", out);
+			continue;
+		}
 		if (k->short_flag)
 			fprintf(out, ".BR \\-%c ,\\ ", k->short_flag);
 		else
@@ -857,7 +905,10 @@ void config_print_example(FILE *out)
 		describe_allowed(k, allowed, sizeof allowed);
 		fputs("\n", out);
 		wrap(out, k->help, 1, 100, "#");
-		fprintf(out, "# Allowed: %s. Flag: --%s.\n", allowed, k->flag);
+		if (k->flag)
+			fprintf(out, "# Allowed: %s. Flag: --%s.\n", allowed, k->flag);
+		else
+			fprintf(out, "# Allowed: %s. No flag (a secret: environment or this file only).\n", allowed);
 		fprintf(out, "#%s = %s\n", k->name, k->def);
 	}
 }

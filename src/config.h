@@ -20,6 +20,7 @@ enum run_mode {
 	MODE_VERSION,       /* --version */
 	MODE_DUMP_MAN,      /* --dump-man: the man page, generated from the key table (maintainers) */
 	MODE_DUMP_EXAMPLE,  /* --dump-config-example: data/lookout.conf.example (maintainers) */
+	MODE_REPORT,        /* `lookout report`: summary of metrics.csv and the alert log, and an HTML file */
 };
 
 struct config {
@@ -53,6 +54,12 @@ struct config {
 	bool ascii;         /* dashboard: plain-ASCII glyphs */
 	bool no_color;      /* dashboard: no colour (as NO_COLOR) */
 	long gauge_warn, gauge_crit; /* dashboard: gauge colour bands, percent */
+	/* HTTP server (daemon) and `lookout report` (issue 6) */
+	char *listen;          /* "ADDR:PORT", "[V6]:PORT" or "off" */
+	char *http_token;      /* secret: environment or config file only */
+	char *http_token_file; /* a file holding the token (Docker secret) */
+	char *report_since, *report_until; /* report window: ISO 8601 or relative ("-2h"); "" = open */
+	char *report_html;     /* report: HTML output; "" = OUTPUT_DIR/report.html, "none" = none */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),
@@ -71,7 +78,7 @@ void config_print_example(FILE *out);
 /* Number of keys and the environment name of key i (for tests that walk the table). */
 size_t config_key_count(void);
 const char *config_key_name(size_t i);
-const char *config_key_flag(size_t i);   /* long flag without dashes, or NULL */
+const char *config_key_flag(size_t i);   /* long flag without dashes, or NULL: a secret, never a flag */
 const char *config_key_type(size_t i);   /* "seconds", "bool", "int", "enum", "list", "path", "string" */
 
 #endif

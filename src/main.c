@@ -14,6 +14,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "dashboard.h"
+#include "report.h"
 
 int main(int argc, char **argv)
 {
@@ -66,6 +67,9 @@ int main(int argc, char **argv)
 		}
 		rc = check_run(&cfg);
 		curl_global_cleanup();
+		break;
+	case MODE_REPORT:
+		rc = report_run(&cfg);
 		break;
 	case MODE_DASHBOARD:
 		if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
