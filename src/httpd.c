@@ -139,7 +139,7 @@ static bool listen_off(const struct config *cfg)
 	return !cfg->listen || !*cfg->listen || strcasecmp(cfg->listen, "off") == 0;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
 	vsnprintf(line, sizeof line, fmt, ap);
