@@ -132,11 +132,17 @@ int web_spans(const struct snap_container *c, int64_t start_ms, int64_t end_ms, 
 		if (push_span(out, n, &cap, from, to, st))
 			goto oom;
 	}
-	/* The newest change of state happened when the engine says (its event), not at the tick that first saw it. */
-	if (*n >= 2 && (*out)[*n - 1].status == live && (*out)[*n - 2].status != PT_NONE && c->state_since_ms > 0 &&
-	    c->state_since_ms > (*out)[*n - 2].from_ms && c->state_since_ms < (*out)[*n - 1].from_ms) {
-		(*out)[*n - 2].to_ms = c->state_since_ms;
-		(*out)[*n - 1].from_ms = c->state_since_ms;
+	/* The newest change of state happened when the engine says (its event), not at the tick that first saw it:
+	 * find where the current status began (unknown stretches do not interrupt it) and move that edge. */
+	size_t k = *n;
+	while (k > 0 && ((*out)[k - 1].status == live || (*out)[k - 1].status == PT_NONE))
+		k--;
+	while (k < *n && (*out)[k].status == PT_NONE)
+		k++;
+	if (k > 0 && k < *n && (*out)[k - 1].status != PT_NONE && c->state_since_ms > 0 &&
+	    c->state_since_ms > (*out)[k - 1].from_ms && c->state_since_ms < (*out)[k].from_ms) {
+		(*out)[k - 1].to_ms = c->state_since_ms;
+		(*out)[k].from_ms = c->state_since_ms;
 	}
 	if (count == 0 || live != series_view_last(v)->status) {
 		int64_t from = count && c->state_since_ms < newest ? newest : c->state_since_ms;
