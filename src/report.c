@@ -956,16 +956,24 @@ static int html_container(struct buf *b, const struct report *r, const struct re
 
 	/* Charts from the buckets, on the report's common time axis. */
 	const struct report_acc *ac = c->acc;
-	int64_t t[NBUCKETS];
-	double cpu[NBUCKETS], mem[NBUCKETS], resp[NBUCKETS];
+	int64_t t[2 * NBUCKETS];
+	double cpu[2 * NBUCKETS], mem[2 * NBUCKETS], resp[2 * NBUCKETS];
 	size_t n = 0;
+	/* Lines break where the records stop for more than three intervals (the unknown gaps). */
+	int64_t gap = 3 * c->interval_ms > ac->bw_ms ? 3 * c->interval_ms : ac->bw_ms;
 	for (size_t i = 0; i < NBUCKETS && ac->bw_ms; i++) {
 		const struct bucket *k = &ac->b[i];
 		if (!k->cpu_n && !k->mem_n && !k->resp_n)
 			continue;
-		t[n] = ac->b0_ms + (int64_t)i * ac->bw_ms + ac->bw_ms / 2;
-		if (t[n] > c->last_ms)
-			t[n] = c->last_ms;
+		int64_t tb = ac->b0_ms + (int64_t)i * ac->bw_ms + ac->bw_ms / 2;
+		if (tb > c->last_ms)
+			tb = c->last_ms;
+		if (n && tb - t[n - 1] > gap + ac->bw_ms) {
+			t[n] = t[n - 1] + 1;
+			cpu[n] = mem[n] = resp[n] = NAN;
+			n++;
+		}
+		t[n] = tb;
 		cpu[n] = k->cpu_n ? k->cpu_sum / k->cpu_n : NAN;
 		mem[n] = k->mem_n ? k->mem_sum / k->mem_n : NAN;
 		resp[n] = k->resp_n ? k->resp_sum / k->resp_n : NAN;

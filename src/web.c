@@ -284,7 +284,8 @@ struct chart_data {
 	size_t n;
 };
 
-static int chart_data_take(const struct snap_container *c, int64_t start, struct chart_data *d)
+/* The points at or after start; a gap of more than three intervals gets a NaN point, so lines break there. */
+static int chart_data_take(const struct snap_container *c, int64_t start, double interval_s, struct chart_data *d)
 {
 	memset(d, 0, sizeof *d);
 	size_t count = c->hist.count, first = 0;
@@ -293,20 +294,29 @@ static int chart_data_take(const struct snap_container *c, int64_t start, struct
 	size_t n = count - first;
 	if (!n)
 		return 0;
-	d->t = malloc(n * sizeof *d->t);
-	d->cpu = malloc(n * sizeof *d->cpu);
-	d->mem = malloc(n * sizeof *d->mem);
-	d->resp = malloc(n * sizeof *d->resp);
+	size_t cap = 2 * n;
+	d->t = malloc(cap * sizeof *d->t);
+	d->cpu = malloc(cap * sizeof *d->cpu);
+	d->mem = malloc(cap * sizeof *d->mem);
+	d->resp = malloc(cap * sizeof *d->resp);
 	if (!d->t || !d->cpu || !d->mem || !d->resp)
 		return -1;
+	int64_t gap_ms = (int64_t)llround(3 * (interval_s > 0 ? interval_s : 2) * 1000);
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct point *p = series_view_at(&c->hist, first + i);
-		d->t[i] = p->wall_ms;
-		d->cpu[i] = p->cpu_pct;
-		d->mem[i] = p->mem_pct;
-		d->resp[i] = p->response_ms >= 0 ? p->response_ms : NAN;
+		if (k && p->wall_ms - d->t[k - 1] > gap_ms) {
+			d->t[k] = d->t[k - 1] + 1;
+			d->cpu[k] = d->mem[k] = d->resp[k] = NAN;
+			k++;
+		}
+		d->t[k] = p->wall_ms;
+		d->cpu[k] = p->cpu_pct;
+		d->mem[k] = p->mem_pct;
+		d->resp[k] = p->response_ms >= 0 ? p->response_ms : NAN;
+		k++;
 	}
-	d->n = n;
+	d->n = k;
 	return 0;
 }
 
@@ -398,7 +408,7 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	rc |= buf_printf(b, "<dt>restarts</dt><dd>%d</dd></dl>", c->restarts);
 
 	struct chart_data d;
-	if (chart_data_take(c, start, &d)) {
+	if (chart_data_take(c, start, o->interval_s, &d)) {
 		chart_data_free(&d);
 		return -1;
 	}
