@@ -106,7 +106,8 @@ const char *html_css(void)
 	       "*{box-sizing:border-box}body{margin:0;font:14px/1.4 system-ui,-apple-system,'DejaVu Sans',sans-serif;"
 	       "color:var(--fg);background:var(--bg)}\n"
 	       "header.top{display:flex;flex-wrap:wrap;gap:.3em 1.5em;align-items:baseline;padding:.6em 1em;"
-	       "background:#20262e;color:#e8ecf0}header.top h1{font-size:1.2em;margin:0}header.top .dim{color:#aab4be}\n"
+	       "background:#20262e;color:#e8ecf0}header.top h1{font-size:1.2em;margin:0}header.top .dim{color:#aab4be}"
+	       "header.top nav a{color:#9fd0ff;margin:0 .2em}\n"
 	       "main{padding:1em;max-width:1400px;margin:auto}\n"
 	       "table{border-collapse:collapse;width:100%;background:var(--card)}th,td{padding:.35em .6em;"
 	       "border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}"
@@ -227,11 +228,15 @@ int html_line_chart(struct buf *b, const struct html_chart *c)
 	int64_t span = c->end_ms > c->start_ms ? c->end_ms - c->start_ms : 1;
 	double ymax = c->ymax;
 	if (!(ymax > 0)) {
-		double m = isnan(c->threshold) ? 0 : c->threshold;
+		double m = 0;
 		for (size_t k = 0; k < c->ns; k++)
 			for (size_t i = 0; i < c->s[k].n; i++)
 				if (!isnan(c->s[k].v[i]) && c->s[k].v[i] > m)
 					m = c->s[k].v[i];
+		/* The threshold sets the scale only when the data comes near it; far below, the data matters more
+		 * and the threshold is named in a corner instead. */
+		if (!isnan(c->threshold) && m >= c->threshold / 4)
+			m = m > c->threshold ? m : c->threshold;
 		ymax = nice_ceil(m < 1 ? 1 : m * 1.05);
 	}
 	int rc = buf_printf(b, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", CW, CH);
@@ -253,6 +258,9 @@ int html_line_chart(struct buf *b, const struct html_chart *c)
 		rc |= buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>", PL + pw * i / 2.0, CH - PB + 14,
 		                 i == 0 ? "start" : i == 1 ? "middle" : "end", clk);
 	}
+	if (!isnan(c->threshold) && c->threshold > ymax)
+		rc |= buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">threshold %g%s (above the scale)</text>",
+		                 CW - PR, PT + 10, c->threshold, c->unit ? c->unit : "");
 	if (!isnan(c->threshold) && c->threshold <= ymax) {
 		double y = PT + ph - ph * c->threshold / ymax;
 		rc |= buf_printf(b, "<line class=\"thr\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"><title>threshold "

@@ -319,7 +319,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	unsigned status = MHD_HTTP_OK;
 	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0) {
 		const char *frag = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "fragment");
-		rc = web_page(&b, s, &h->wo, frag && strcmp(frag, "1") == 0);
+		const char *win = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "window");
+		struct web_opts wo = h->wo;
+		if (win && *win && (web_parse_window(win, &wo.window_ms) || wo.window_ms < 60000 ||
+		                    wo.window_ms > 24 * 3600000LL)) {
+			snapshot_unref(s);
+			return respond_text(conn, MHD_HTTP_BAD_REQUEST, "window: 1m to 24h (5m, 15m, 1h)\n");
+		}
+		rc = web_page(&b, s, &wo, frag && strcmp(frag, "1") == 0);
 		type = "text/html; charset=utf-8";
 		csp = h->csp;
 	} else if (strcmp(url, "/api/snapshot.json") == 0) {

@@ -981,7 +981,7 @@ static int html_container(struct buf *b, const struct report *r, const struct re
 	}
 	int64_t start = r->first_ms, end = r->last_ms > r->first_ms ? r->last_ms : r->first_ms + 1000;
 	struct html_series rs = {"response ms (average)", "l-resp", t, resp, n};
-	struct html_chart rch = {"Response time (ms)", "", start, end, 0, NAN, &rs, 1};
+	struct html_chart rch = {"Response time (ms)", " ms", start, end, 0, NAN, &rs, 1};
 	rc |= buf_puts(b, "<h3>Response time (ms)</h3>");
 	rc |= html_line_chart(b, &rch);
 	struct html_series cm[2] = {{"CPU %", "l-cpu", t, cpu, n}, {"memory %", "l-mem", t, mem, n}};

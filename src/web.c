@@ -20,7 +20,8 @@
  * keeps trying. With scripts off, the <noscript> refresh reloads the whole page instead. */
 static const char page_script[] =
 	"(function(){var m=document.getElementById('live');if(!m||!window.fetch)return;"
-	"function tick(){fetch('/?fragment=1',{credentials:'same-origin',cache:'no-store'})"
+	"var q=location.search?location.search+'&':'?';"
+	"function tick(){fetch('/'+q+'fragment=1',{credentials:'same-origin',cache:'no-store'})"
 	".then(function(r){if(!r.ok)throw new Error('HTTP '+r.status);return r.text()})"
 	".then(function(t){m.innerHTML=t;document.body.classList.remove('stale')})"
 	".catch(function(){document.body.classList.add('stale')})"
@@ -223,7 +224,8 @@ static int top_bar(struct buf *b, const struct snapshot *s)
 	human_bytes((double)s->self_rss_bytes, rss, sizeof rss);
 	rc |= buf_printf(b, "<span>%zu running, %zu stopped</span><span class=\"dim\">data of <time id=\"data-time\" "
 	                    "data-tick=\"%llu\" data-ms=\"%lld\">%s</time></span><span class=\"dim\">lookout itself: %.1f%% CPU, %s</span>"
-	                    "</header>",
+	                    "<nav class=\"win\">window <a href=\"/?window=5m\">5m</a> <a href=\"/?window=15m\">15m</a> "
+	                    "<a href=\"/?window=1h\">1h</a></nav></header>",
 	                 running, s->n - running, (unsigned long long)s->tick, (long long)(s->tick_wall_ms ? s->tick_wall_ms : s->wall_ms), t,
 	                 s->self_cpu_pct, rss);
 	return rc;
@@ -328,11 +330,13 @@ static void chart_data_free(struct chart_data *d)
 	free(d->resp);
 }
 
-/* The page's time window: up to 15 minutes (or the configured one), but no more than the history there is,
+/* The page's time window: the one asked for, else up to 15 minutes but no more than the history there is,
  * rounded up to whole minutes and at least two, so a young daemon's charts are not a sliver at the right. */
 static int64_t page_window(const struct snapshot *s, const struct web_opts *o)
 {
-	int64_t max = o->window_ms > 0 ? o->window_ms : DEFAULT_WINDOW_MS;
+	if (o->window_ms > 0)
+		return o->window_ms; /* asked for (?window=): exactly that */
+	int64_t max = DEFAULT_WINDOW_MS;
 	int64_t oldest = s->wall_ms;
 	for (size_t i = 0; i < s->n; i++)
 		if (s->c[i].hist.count && series_view_at(&s->c[i].hist, 0)->wall_ms < oldest)
@@ -416,8 +420,14 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	struct html_series resp = {"response ms", "l-resp", d.t, d.resp, d.n};
 	snprintf(title, sizeof title, "Response time (ms), last %lld min", (long long)(window / 60000));
 	rc |= buf_printf(b, "<h3>%s</h3>", title);
-	struct html_chart rch = {title, "", start, end, 0, o->response_threshold_ms, &resp, 1};
-	rc |= html_line_chart(b, &rch);
+	bool any_resp = false;
+	for (size_t i = 0; i < d.n && !any_resp; i++)
+		any_resp = !isnan(d.resp[i]);
+	if (url || any_resp) {
+		struct html_chart rch = {title, " ms", start, end, 0, o->response_threshold_ms, &resp, 1};
+		rc |= html_line_chart(b, &rch);
+	} else
+		rc |= buf_puts(b, "<p class=\"dim\">No health URL: set the label lookout.url or --probe NAME=URL.</p>");
 	struct html_series cm[2] = {{"CPU %", "l-cpu", d.t, d.cpu, d.n}, {"memory %", "l-mem", d.t, d.mem, d.n}};
 	snprintf(title, sizeof title, "CPU and memory (%%), last %lld min", (long long)(window / 60000));
 	rc |= buf_printf(b, "<h3>%s</h3>", title);
@@ -848,6 +858,14 @@ int web_metrics(struct buf *b, const struct snapshot *s, const struct web_opts *
 		                 running, s->n - running);
 		rc |= prom_head(b, "lookout_last_sample_timestamp_seconds", "gauge", "When the newest samples were taken.");
 		rc |= buf_printf(b, "lookout_last_sample_timestamp_seconds %.3f\n", (double)s->tick_wall_ms / 1000);
+		rc |= prom_head(b, "lookout_host_info", "gauge", "The engine's host name (always 1).");
+		rc |= buf_puts(b, "lookout_host_info{host=\"");
+		rc |= prom_label(b, s->host);
+		rc |= buf_puts(b, "\"} 1\n");
+		rc |= prom_head(b, "lookout_host_cpus", "gauge", "CPUs of the host.");
+		rc |= buf_printf(b, "lookout_host_cpus %u\n", s->host_cpus);
+		rc |= prom_head(b, "lookout_host_memory_bytes", "gauge", "Memory of the host.");
+		rc |= buf_printf(b, "lookout_host_memory_bytes %llu\n", (unsigned long long)s->host_mem_bytes);
 		rc |= prom_head(b, "lookout_self_cpu_percent", "gauge", "lookout's own CPU use as the collector measures it.");
 		rc |= buf_printf(b, "lookout_self_cpu_percent %.3f\n", s->self_cpu_pct);
 	}

@@ -198,7 +198,7 @@ grep -q '^lookout_container_memory_limit_bytes{.*name=\"h-web\".*} 67108864\$' '
 grep -q '^lookout_container_response_time_seconds{.*name=\"h-web\"' '$WORK/metrics.txt' &&
 grep -q '^lookout_container_restarts_total{.*name=\"h-web\"' '$WORK/metrics.txt' &&
 grep -q '^lookout_container_alert_firing{.*name=\"h-xss\",alert=\"health_failed\",severity=\"critical\"} 1\$' '$WORK/metrics.txt' &&
-grep -q '^lookout_engine_up 1\$' '$WORK/metrics.txt' &&
+grep -q '^lookout_engine_up 1\$' '$WORK/metrics.txt' && grep -q '^lookout_host_info{host=\".*\"} 1\$' '$WORK/metrics.txt' &&
 grep -q '^process_resident_memory_bytes [1-9]' '$WORK/metrics.txt' &&
 grep -q '^process_cpu_seconds_total ' '$WORK/metrics.txt'"
 is "$(curl -s -o /dev/null -w '%{content_type}' "$BASE/metrics")" "text/plain; version=0.0.4; charset=utf-8" \
@@ -277,6 +277,13 @@ t = page["cards"].get("h-xss", {}).get("text", "")
 n = t.count(args[0])
 print("img elements: %d; hostile string shown %d times in the h-xss card" % (len(page["imgs"]), n))
 sys.exit(0 if not page["imgs"] and n >= 3 and page["scripts"] == 1 else 1)' "$XSS"
+
+	check "Chromium: the recent alerts list health_failed for h-xss" page_py "$WORK/dom.html" '
+import re
+sys.exit(0 if re.search(r"firing\s*critical\s*health_failed\s*h-xss", page["text"]) else 1)'
+	check "?window=1h: the page's charts and timeline cover the last 60 minutes" sh -c "
+curl -fsS --max-time 5 '$BASE/?window=1h' | grep -q 'Up/down, last 60 min' &&
+[ \$(curl -s -o /dev/null -w '%{http_code}' '$BASE/?window=forever') = 400 ]"
 
 	# docker kill: a down period on the timeline, starting when the engine says it died
 	T0=$(now_s)
