@@ -5,6 +5,7 @@
 #include "httpd.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -72,14 +73,16 @@ static char *load_token(const struct config *cfg, char *err, size_t errlen, bool
 	size_t n = strlen(t);
 	while (n && (t[n - 1] == '\n' || t[n - 1] == '\r' || t[n - 1] == ' ' || t[n - 1] == '\t'))
 		t[--n] = '\0';
-	bool ctl = false;
+	/* RFC 6750's b64token: what an Authorization header and a cookie both carry unchanged. */
+	bool bad_char = false;
 	for (size_t i = 0; i < n; i++)
-		ctl |= (unsigned char)t[i] < 0x21 || t[i] == 0x7F;
-	if (n == 0 || ctl) {
+		bad_char |= !(isalnum((unsigned char)t[i]) || strchr("-._~+/", t[i]) || (t[i] == '=' && i > 0));
+	if (n == 0 || bad_char) {
 		snprintf(err, errlen, "the HTTP token from %s %s", cfg->http_token_file && *cfg->http_token_file
 		                                                         ? "HTTP_TOKEN_FILE"
 		                                                         : "HTTP_TOKEN",
-		         n == 0 ? "is empty" : "holds spaces or control characters (not allowed in a bearer token)");
+		         n == 0 ? "is empty"
+		                : "may hold only letters, digits and - . _ ~ + / (and = at the end), as a bearer token");
 		explicit_bzero(t, n);
 		free(t);
 		*bad = true;
