@@ -369,7 +369,13 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	rc |= buf_printf(b, "</span><span class=\"badge %s\">%s</span><span class=\"dim\">", status_word(st),
 	                 status_word(st));
 	rc |= html_escape(b, in->image, 200);
-	rc |= buf_puts(b, "</span></h2><dl class=\"kv\">");
+	rc |= buf_puts(b, "</span>");
+	for (int k = 0; k < ALERT_KIND_COUNT; k++)
+		if (c->firing_alerts & (1u << k))
+			rc |= buf_printf(b, "<span class=\"badge %s firing-alert\">%s</span>",
+			                 alert_kind_severity((enum alert_kind)k) == ALERT_CRITICAL ? "down" : "unhealthy",
+			                 alert_kind_name((enum alert_kind)k));
+	rc |= buf_puts(b, "</h2><dl class=\"kv\">");
 	char since[32], state[96];
 	html_fmt_time(c->state_since_ms, since, sizeof since);
 	if (c->state == CSTATE_RUNNING || c->exit_code < 0)
