@@ -220,6 +220,40 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $BIG" "$BASE/")
 check "a 100 kB header is refused ($code) and the server keeps answering" sh -c "
 [ '$code' != 200 ] && curl -fsS --max-time 5 '$BASE/healthz' >/dev/null"
 
+# 40 idle connections from one address: those over the per-address limit (32) are closed at once, and the
+# server answers again as soon as they go away.
+check "connections are bounded: of 40 idle ones from one address at least 8 are closed, then it answers" \
+	/usr/bin/python3 - "$HPORT" <<'PY'
+import socket, sys, time, urllib.request
+port = int(sys.argv[1])
+socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+closed, deadline = set(), time.time() + 10
+while len(closed) < 8 and time.time() < deadline:
+    for i, s in enumerate(socks):
+        if i in closed:
+            continue
+        s.settimeout(0.05)
+        try:
+            if s.recv(1) == b"":
+                closed.add(i)
+        except socket.timeout:
+            pass
+        except OSError:
+            closed.add(i)
+for s in socks:
+    s.close()
+status = None
+for _ in range(50):
+    try:
+        status = urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=5).status
+        break
+    except Exception as e:
+        status = repr(e)
+        time.sleep(0.2)
+print("closed by the server: %d of 40; /healthz afterwards: %s" % (len(closed), status))
+sys.exit(0 if len(closed) >= 8 and status == 200 else 1)
+PY
+
 # 17-20. the raw page: hostile strings are text, CSP with no inline handler allowed
 curl -fsS --max-time 5 "$BASE/" -o "$WORK/raw.html"
 check "the raw page holds the hostile strings only escaped (&lt;img …&gt;)" sh -c "
