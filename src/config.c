@@ -26,7 +26,8 @@ static const char *const type_names[] = {"seconds", "int", "bool", "enum", "list
 
 struct key {
 	const char *name;  /* environment and config-file name */
-	const char *flag;  /* long option, without dashes */
+	const char *flag;  /* long option, without dashes; NULL: a secret, set only by the environment or a file
+	                    * (so it never shows in ps) and never echoed in an error */
 	int short_flag;    /* 0 = none */
 	enum key_type type;
 	const char *def;   /* default, as text */
@@ -219,6 +220,30 @@ static const struct key keys[] = {
 	 "lookout silence: how long (90s, 30m, 2h, 1d) or until when (2026-11-24T18:00:00Z) to mute. Without it, "
 	 "lookout silence lists the active silences.",
 	 OFF(silence_for)},
+	/* ---- HTTP server (daemon) and lookout report (issue 6) ---- */
+	{"LOOKOUT_LISTEN", "listen", 0, T_STRING, "127.0.0.1:8000", 0, 0, NULL, "ADDR:PORT",
+	 "Daemon: where the HTTP server listens (the live page /, /api/snapshot.json, /api/history.json, "
+	 "/api/alerts.json, /metrics, /healthz): ADDR:PORT, [IPv6]:PORT, or off. If the port cannot be bound the "
+	 "daemon says why and keeps monitoring without it.",
+	 OFF(listen)},
+	{"HTTP_TOKEN", NULL, 0, T_STRING, "", 0, 0, NULL, "TOKEN",
+	 "Daemon: bearer token the HTTP server requires (Authorization: Bearer TOKEN) for everything but /healthz. "
+	 "Environment or config file only, never a flag, so it stays out of ps. Empty: no token.",
+	 OFF(http_token)},
+	{"HTTP_TOKEN_FILE", NULL, 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "Daemon: read the HTTP bearer token from this file (e.g. a Docker secret); wins over HTTP_TOKEN.",
+	 OFF(http_token_file)},
+	{"LOOKOUT_REPORT_SINCE", "since", 0, T_STRING, "", 0, 0, NULL, "TIME",
+	 "lookout report: only records from this time on: ISO 8601 (2026-11-24T05:00:00Z, 2026-11-24 05:00, "
+	 "2026-11-24; UTC unless an offset is given) or relative to now (-2h, 1d, 30m, 90s, 1w). Empty: from the "
+	 "oldest record.",
+	 OFF(report_since)},
+	{"LOOKOUT_REPORT_UNTIL", "until", 0, T_STRING, "", 0, 0, NULL, "TIME",
+	 "lookout report: only records before this time (same forms as --since). Empty: to the newest record.",
+	 OFF(report_until)},
+	{"LOOKOUT_REPORT_HTML", "html", 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "lookout report: write the self-contained HTML report here. Empty: OUTPUT_DIR/report.html; none: no HTML.",
+	 OFF(report_html)},
 };
 #define NKEYS ARRAY_LEN(keys)
 
@@ -516,6 +541,7 @@ static const struct {
 	{"check", MODE_CHECK},
 	{"notify", MODE_NOTIFY},
 	{"silence", MODE_SILENCE},
+	{"report", MODE_REPORT},
 };
 
 enum { OPT_DAEMON = 1000, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_ENV_FILE, OPT_DUMP_MAN, OPT_DUMP_EXAMPLE,
@@ -549,9 +575,9 @@ int config_load(struct config *cfg, int argc, char **argv, char *const *envp, ch
 	opts[no++] = (struct option){"dump-man", no_argument, NULL, OPT_DUMP_MAN};
 	opts[no++] = (struct option){"dump-config-example", no_argument, NULL, OPT_DUMP_EXAMPLE};
 	for (size_t i = 0; i < NKEYS; i++) {
-		int has_arg = keys[i].type == T_BOOL ? no_argument : required_argument;
 		if (!keys[i].flag)
-			continue; /* environment and files only (secrets) */
+			continue; /* a secret: environment or file only */
+		int has_arg = keys[i].type == T_BOOL ? no_argument : required_argument;
 		opts[no++] = (struct option){keys[i].flag, has_arg, NULL, OPT_KEY_BASE + (int)i};
 		if (keys[i].short_flag) {
 			shorts[ns++] = (char)keys[i].short_flag;
@@ -786,8 +812,11 @@ void config_print_help(FILE *out, const char *prog)
 	        "       %s --daemon [OPTION]...    headless: CSV metrics and the log under --output-dir\n"
 	        "       %s check [OPTION]...       one sampling pass for cron; exit 0 OK, 1 warning, 2 critical,\n"
 	        "                                  3 unknown\n"
-	        "       lookout notify [--follow FILE] [--test]   the alert service: email alert transitions\n"
-	        "       lookout silence [--container NAME] [--alert KIND] [--for DURATION]   mute alerts\n"
+	        "       %s notify [OPTION]...      the alert service: email the alert log's transitions\n"
+	        "                                  (--follow FILE, --test)\n"
+	        "       %s silence [OPTION]...     mute alerts for maintenance (--container, --alert, --for)\n"
+	        "       %s report [OPTION]...      availability, downtime and statistics from metrics.csv and the\n"
+	        "                                  alert log; an HTML report (--since, --until, --container, --html)\n"
 	        "\n"
 	        "lookout watches the containers of a Docker engine: CPU, memory, I/O, up/down.\n"
 	        "\n"
@@ -799,12 +828,12 @@ void config_print_help(FILE *out, const char *prog)
 	        "  -V, --version          show the version and exit\n"
 	        "\n"
 	        "Settings (flag > environment > --env-file > config file > default):\n",
-	        prog, prog, prog);
+	        prog, prog, prog, prog, prog, prog);
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 		char head[128];
 		if (!k->flag)
-			snprintf(head, sizeof head, "      (no flag)");
+			snprintf(head, sizeof head, "      (no flag) %s", k->metavar ? k->metavar : "");
 		else if (k->short_flag)
 			snprintf(head, sizeof head, "  -%c, --%s%s%s", k->short_flag, k->flag, k->metavar ? " " : "",
 			         k->metavar ? k->metavar : "");
@@ -846,9 +875,7 @@ void config_print_man(FILE *out)
 	      ".SH NAME\nlookout \\- container monitor for Docker hosts\n"
 	      ".SH SYNOPSIS\n.B lookout\n[\\fIOPTION\\fR]...\n.br\n.B lookout \\-\\-daemon\n[\\fIOPTION\\fR]...\n"
 	      ".br\n.B lookout check\n[\\fIOPTION\\fR]...\n"
-	      ".br\n.B lookout notify\n[\\fB\\-\\-follow\\fR \\fIFILE\\fR] [\\fB\\-\\-test\\fR] [\\fIOPTION\\fR]...\n"
-	      ".br\n.B lookout silence\n[\\fB\\-\\-container\\fR \\fINAME\\fR] [\\fB\\-\\-alert\\fR \\fIKIND\\fR] "
-	      "[\\fB\\-\\-for\\fR \\fIDURATION\\fR]\n"
+	      ".br\n.B lookout report\n[\\fIOPTION\\fR]...\n"
 	      ".SH DESCRIPTION\n"
 	      "lookout watches the containers of a Docker engine (or Podman's compatible socket): CPU and memory as "
 	      ".BR docker\\ stats (1)\n"
@@ -857,7 +884,10 @@ void config_print_man(FILE *out)
 	      "stats API otherwise; container starts and deaths come from the engine's event stream.\n"
 	      ".PP\nWith\n.BR \\-\\-daemon ,\nlookout runs headless and writes\n.I metrics.csv\n"
 	      "(one RFC 4180 row per container per tick) and its log\n.I container_monitor.log\n"
-	      "under the output directory, and prints a compact status on standard output.\n"
+	      "under the output directory, and prints a compact status on standard output. It also serves a live web\n"
+	      "page, JSON, Prometheus metrics and a health check over HTTP (see\n.BR \\-\\-listen ).\n"
+	      ".PP\n.B lookout report\nsummarises metrics.csv and the alert log: availability, every downtime\n"
+	      "interval, statistics and alert counts, on standard output and as an HTML file.\n"
 	      ".PP\nWith no mode, on a terminal, lookout opens a dashboard: a header with the engine, host meters and\n"
 	      "lookout's own cost; one row per container with a status glyph, CPU and memory gauges, response time, a\n"
 	      "latency sparkline, an up/down timeline and restarts; and the latest alert transitions.\n"
@@ -892,11 +922,16 @@ void config_print_man(FILE *out)
 		const struct key *k = &keys[i];
 		fputs(".TP\n", out);
 		if (!k->flag) {
+			/* A secret: no flag, only the variable and the config-file key. */
 			fputs(".B ", out);
 			roff(out, k->name);
-			fputs("\n(environment, \\-\\-env\\-file or config file only; no flag)\n", out);
+			fputs("\n", out);
 			roff(out, k->help);
-			fputs("\nDefault: ", out);
+			char allowed[160];
+			describe_allowed(k, allowed, sizeof allowed);
+			fputs("\nAllowed: ", out);
+			roff(out, allowed);
+			fputs(". Default: ", out);
 			roff(out, *k->def ? k->def : "empty");
 			fputs(".\n", out);
 			continue;
@@ -933,6 +968,7 @@ void config_print_man(FILE *out)
 	      ".TP\n.I OUTPUT_DIR/container_alerts.log\nOne logfmt line per alert transition (ts, level, state, alert, "
 	      "container, container_id, value, threshold, since, seq, msg), appended and synced before anything acts "
 	      "on it; untrusted text is quoted and escaped so that one line is one record.\n"
+	      ".TP\n.I OUTPUT_DIR/report.html\nThe self-contained HTML report that\n.B lookout report\nwrites (see\n.BR \\-\\-html ).\n"
 	      ".TP\n.I OUTPUT_DIR/.lookout\\-check.state\nThe alert rules' state that\n.B lookout check\n"
 	      "keeps between runs.\n"
 	      ".TP\n.I OUTPUT_DIR/.lookout\\-notify.state\nThe alert service's read position in the alert log, what each "

@@ -22,6 +22,7 @@ enum run_mode {
 	MODE_DUMP_EXAMPLE,  /* --dump-config-example: data/lookout.conf.example (maintainers) */
 	MODE_NOTIFY,        /* `lookout notify`: the alert service (follow the alert log, send email) */
 	MODE_SILENCE,       /* `lookout silence`: add or list silences (maintenance windows) */
+	MODE_REPORT,        /* `lookout report`: summary of metrics.csv and the alert log, and an HTML file */
 };
 
 struct config {
@@ -72,6 +73,12 @@ struct config {
 	char *silences_file, *notify_state, *notify_follow;
 	bool notify_test;        /* lookout notify --test */
 	char *silence_alert, *silence_for; /* lookout silence --alert KIND --for DURATION */
+	/* HTTP server (daemon) and `lookout report` (issue 6) */
+	char *listen;          /* "ADDR:PORT", "[V6]:PORT" or "off" */
+	char *http_token;      /* secret: environment or config file only */
+	char *http_token_file; /* a file holding the token (Docker secret) */
+	char *report_since, *report_until; /* report window: ISO 8601 or relative ("-2h"); "" = open */
+	char *report_html;     /* report: HTML output; "" = OUTPUT_DIR/report.html, "none" = none */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),
@@ -90,7 +97,7 @@ void config_print_example(FILE *out);
 /* Number of keys and the environment name of key i (for tests that walk the table). */
 size_t config_key_count(void);
 const char *config_key_name(size_t i);
-const char *config_key_flag(size_t i);   /* long flag without dashes, or NULL */
+const char *config_key_flag(size_t i);   /* long flag without dashes, or NULL: a secret, never a flag */
 const char *config_key_type(size_t i);   /* "seconds", "bool", "int", "enum", "list", "path", "string" */
 
 #endif

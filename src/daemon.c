@@ -17,6 +17,7 @@
 #include "check.h"
 #include "collector.h"
 #include "csv.h"
+#include "httpd.h"
 #include "log.h"
 #include "notifier.h"
 #include "util.h"
@@ -222,7 +223,23 @@ int daemon_run(const struct config *cfg)
 	if (n > 0 && (size_t)n < sizeof state_path)
 		o.rules_state_path = state_path;
 	struct collector *c = collector_new(&o, err, sizeof err);
+	struct httpd *http = NULL;
+	int http_rc = c ? httpd_start(cfg, c, &o, &http, err, sizeof err) : 0;
+	if (http_rc) {
+		/* A bad address or token is a configuration error; a port already taken is not fatal. */
+		fprintf(stderr, "lookout: %s%s\n", err, http_rc > 0 ? "; monitoring goes on without it" : "");
+		log_error("%s", err);
+		if (http_rc < 0) {
+			collector_free(c);
+			notifier_stop(notifier);
+			csv_close(csv);
+			alertlog_close(alerts);
+			log_close();
+			return 2;
+		}
+	}
 	if (!c || collector_start(c, err, sizeof err)) {
+		httpd_stop(http);
 		fprintf(stderr, "lookout: %s\n", err);
 		log_error("%s", err);
 		collector_free(c);
@@ -272,6 +289,7 @@ int daemon_run(const struct config *cfg)
 			}
 		}
 	}
+	httpd_stop(http);
 	collector_stop(c);
 	/* The tick that was in progress when the signal came is published by now: keep it. */
 	struct snapshot *last = collector_latest(c);

@@ -16,6 +16,7 @@
 #include "dashboard.h"
 #include "notifier.h"
 #include "silence.h"
+#include "report.h"
 
 int main(int argc, char **argv)
 {
@@ -68,6 +69,9 @@ int main(int argc, char **argv)
 		}
 		rc = check_run(&cfg);
 		curl_global_cleanup();
+		break;
+	case MODE_REPORT:
+		rc = report_run(&cfg);
 		break;
 	case MODE_DASHBOARD:
 		if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {

@@ -1,0 +1,1 @@
+contrib/monitor_container.sh
