@@ -53,6 +53,10 @@ struct config {
 	bool ascii;         /* dashboard: plain-ASCII glyphs */
 	bool no_color;      /* dashboard: no colour (as NO_COLOR) */
 	long gauge_warn, gauge_crit; /* dashboard: gauge colour bands, percent */
+	/* PostgreSQL sink (issue 7; pgsink.c) */
+	char *pg_url;       /* libpq connection string without a password; "" = no database */
+	char *pg_url_file;  /* file holding the connection string (a Docker secret; may hold a password) */
+	long pg_buffer_rows; /* rows kept while the database is unreachable */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),
