@@ -405,6 +405,14 @@ static int exec_ok(PGconn *conn, const char *sql, char *err, size_t errlen)
 	return rc;
 }
 
+/* The server's notices and warnings go to the log, never to standard error. */
+static void on_notice(void *arg, const char *message)
+{
+	(void)arg;
+	char line[512];
+	log_warn("PostgreSQL says: %s", one_line(message, line, sizeof line));
+}
+
 /* Connects, makes the schema and this session's staging tables. 0, or -1 with a message. */
 static int writer_connect(struct pgsink *p, char *err, size_t errlen)
 {
@@ -423,11 +431,12 @@ static int writer_connect(struct pgsink *p, char *err, size_t errlen)
 		PQfinish(conn);
 		return -1;
 	}
+	PQsetNoticeProcessor(conn, on_notice, NULL);
 	struct buf sql;
 	buf_init(&sql);
 	/* Serialised by an advisory lock so that hosts starting together do not race on CREATE IF NOT EXISTS. */
-	int rc = buf_puts(&sql, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; BEGIN; "
-	                        "SELECT pg_advisory_xact_lock(7370566851137);\n");
+	int rc = buf_puts(&sql, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET client_min_messages = warning;\n"
+	                        "BEGIN; SELECT pg_advisory_xact_lock(7370566851137);\n");
 	rc |= buf_puts(&sql, pgsink_schema_sql);
 	rc |= buf_puts(&sql, "\nCOMMIT;\n"
 	                     "CREATE TEMP TABLE lookout_samples_in (LIKE samples) ON COMMIT DELETE ROWS;\n"

@@ -21,7 +21,7 @@ engine_require
 pg_require
 
 IMAGE=lookout-test/busybox:latest
-plan 31
+plan 32
 
 WORK=$(mktemp -d /tmp/lookout-pgsink-test.XXXXXX) || bail "mktemp failed"
 LPIDS=()
@@ -151,6 +151,7 @@ check "run A: the database holds exactly the CSV's rows (values, host column), n
 is "$(db_count run_a alerts)" "$(wc -l <"$A/container_alerts.log")" "run A: one alerts row per line of the alert log"
 is "$(pg_psql "SELECT string_agg(name, ',' ORDER BY name) FROM containers" run_a)" "pg-busy,pg-idle,pg-short" \
 	"run A: the containers table lists the three containers by name"
+is "$(cat "$A/stderr")" "" "run A: nothing on standard error (the server's notices go to the log)"
 check "run A: the log reports nothing dropped" grep -q 'PostgreSQL: stopped; .* 0 dropped in total' "$A/container_monitor.log"
 
 # ---- run B: the database is down when lookout starts --------------------------------------------------
