@@ -177,7 +177,7 @@ export COMPOSE_DOCKER_CLI_BUILD=0 DOCKER_BUILDKIT=0
 
 T0=$SECONDS
 dc build >"$WORK/build.log" 2>&1
-ok $? "docker-compose build: the five images build from the base (in $((SECONDS - T0)) s)" ||
+ok $? "docker-compose build: the images build from the Debian base (in $((SECONDS - T0)) s)" ||
 	diag "$(tail -n 30 "$WORK/build.log")"
 T0=$SECONDS
 dc up -d >"$WORK/up.log" 2>&1

@@ -48,6 +48,7 @@ DB_URL="host=127.0.0.1 port=$PG_PORT dbname=demo user=postgres"
 get() {
 	local path=$1
 	shift
+	: >"$WORK/body"
 	curl -s --max-time 30 -o "$WORK/body" -w '%{http_code}' "$@" "http://127.0.0.1:$PORT$path" 2>/dev/null
 	printf ' %s' "$(tr -d '\n' <"$WORK/body" 2>/dev/null)"
 }
