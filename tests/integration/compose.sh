@@ -204,10 +204,13 @@ snapshot_up() {
 import json, sys
 s = json.load(open(sys.argv[1]))
 c = [x for x in s["containers"] if x.get("name") == "monitored-app"]
-sys.exit(0 if c and c[0].get("up") is True else 1)' "$WORK/snap.json"
+# Up, and measured: CPU and memory numbers prove the cgroup files (or the API) work from inside the container.
+sys.exit(0 if c and c[0].get("up") is True and isinstance(c[0].get("cpu_pct"), (int, float))
+         and (c[0].get("mem_used_bytes") or 0) > 0 else 1)' "$WORK/snap.json"
 }
 poll_until snapshot_up 120 1
-ok $? "live-monitor's /api/snapshot.json reports monitored-app up" || diag "$(head -c 1500 "$WORK/snap.json" 2>/dev/null)"
+ok $? "live-monitor's /api/snapshot.json reports monitored-app up, with its CPU and memory" ||
+	diag "$(head -c 1500 "$WORK/snap.json" 2>/dev/null)"
 is "$(health "$(dc ps -q alert-service)")" healthy "alert-service is healthy"
 samples() { dc exec -T postgres psql -qAt -U lookout -d lookout -c "SELECT count(*) FROM samples WHERE name = 'monitored-app'" 2>/dev/null | tr -d '\r'; }
 poll_until '[ "$(samples)" -gt 0 ] 2>/dev/null' 60 1
