@@ -126,10 +126,12 @@ elif ! command -v debootstrap >/dev/null 2>&1 && [ ! -s "$BASE_TAR" ]; then
 elif ! curl -fsS --max-time 15 -o /dev/null http://deb.debian.org/debian/dists/bookworm/Release; then
 	why="the Debian mirror deb.debian.org is unreachable (the images install packages from it)"
 fi
-# The images come from the sources, not from this build: a run that passed for exactly these sources (the gcc
-# pass of tests/run-all, say) need not be repeated by the sanitizer build or distcheck (10 minutes each).
+# The images come from the sources, not from this build: a run that passed for exactly these sources and this
+# test (the gcc pass of tests/run-all, say) need not be repeated by the sanitizer build or distcheck (about 7
+# minutes each).
 tree_hash() {
 	(cd "$top_srcdir" && find configure.ac Makefile.am docker-compose.yaml .env-sample .dockerignore src contrib data \
+		tests/integration/compose.sh tests/lib/engine.sh \
 		tests/compose -type f \( -name '*.[ch]' -o -name '*.sql' -o -name '*.yaml' -o -name '*.sh' -o -name '*.ac' \
 		-o -name '*.am' -o -name '*Dockerfile' -o -name '.env-sample' -o -name '.dockerignore' -o -name '*.1' \
 		-o -name '*.example' -o -name '*.service' \) -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
