@@ -244,6 +244,21 @@ static const struct key keys[] = {
 	{"LOOKOUT_REPORT_HTML", "html", 0, T_PATH, "", 0, 0, NULL, "FILE",
 	 "lookout report: write the self-contained HTML report here. Empty: OUTPUT_DIR/report.html; none: no HTML.",
 	 OFF(report_html)},
+	/* PostgreSQL sink (issue 7; pgsink.c) */
+	{"LOOKOUT_PG_URL", "pg", 0, T_STRING, "", 0, 0, NULL, "CONNINFO",
+	 "Daemon: also write every sample and alert transition to this PostgreSQL database, a libpq connection "
+	 "string (\"host=db dbname=lookout user=lookout\" or postgresql://lookout@db/lookout). It may not hold a "
+	 "password (that would show in ps): use PGPASSWORD, PGPASSFILE or LOOKOUT_PG_URL_FILE. The tables are "
+	 "created if missing. Empty: no database.",
+	 OFF(pg_url)},
+	{"LOOKOUT_PG_URL_FILE", "pg-url-file", 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "Daemon: read the PostgreSQL connection string from this file instead (a Docker secret); it may hold "
+	 "the password.",
+	 OFF(pg_url_file)},
+	{"LOOKOUT_PG_BUFFER", "pg-buffer", 0, T_INT, "50000", 1, 10000000, NULL, "ROWS",
+	 "Daemon: rows kept in memory while the database is unreachable or slow (about 300 bytes each). When it "
+	 "is full the oldest rows are dropped, and the log says exactly how many.",
+	 OFF(pg_buffer_rows)},
 };
 #define NKEYS ARRAY_LEN(keys)
 

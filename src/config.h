@@ -79,6 +79,10 @@ struct config {
 	char *http_token_file; /* a file holding the token (Docker secret) */
 	char *report_since, *report_until; /* report window: ISO 8601 or relative ("-2h"); "" = open */
 	char *report_html;     /* report: HTML output; "" = OUTPUT_DIR/report.html, "none" = none */
+	/* PostgreSQL sink (issue 7; pgsink.c) */
+	char *pg_url;       /* libpq connection string without a password; "" = no database */
+	char *pg_url_file;  /* file holding the connection string (a Docker secret; may hold a password) */
+	long pg_buffer_rows; /* rows kept while the database is unreachable */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),

@@ -20,6 +20,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "notifier.h"
+#include "pgsink.h"
 #include "util.h"
 
 int mkdir_parents(const char *dir)
@@ -249,6 +250,18 @@ int daemon_run(const struct config *cfg)
 		log_close();
 		return 1;
 	}
+	struct pgsink *pg = NULL;
+	if (pgsink_start(cfg, c, &pg, err, sizeof err)) {
+		fprintf(stderr, "lookout: %s\n", err);
+		log_error("%s", err);
+		httpd_stop(http);
+		collector_free(c);
+		notifier_stop(notifier);
+		csv_close(csv);
+		alertlog_close(alerts);
+		log_close();
+		return 2; /* a configuration error */
+	}
 	log_info("lookout %s started: interval %.3g s, source %s, output %s", PACKAGE_VERSION, cfg->interval_s,
 	         cfg->source == SOURCE_CGROUP ? "cgroup" : cfg->source == SOURCE_API ? "api" : "auto",
 	         cfg->output_dir);
@@ -298,6 +311,7 @@ int daemon_run(const struct config *cfg)
 	if (last && last->tick > written_tick && csv_write_snapshot(csv, last, err, sizeof err))
 		log_error("%s", err);
 	snapshot_unref(last);
+	pgsink_stop(pg);
 	collector_free(c);
 	notifier_stop(notifier);
 	csv_close(csv);
