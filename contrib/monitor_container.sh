@@ -35,8 +35,9 @@ USAGE
 cron_line() {
 	env=
 	[ -n "${LOOKOUT_BIN:-}" ] && env="LOOKOUT_BIN=$(quote "$LOOKOUT_BIN") "
+	# cron turns an unescaped % into a newline: escape it in the paths.
 	printf '*/10 * * * * cd %s && mkdir -p logs && %s%s monitor >>logs/cron_monitor.log 2>&1\n' \
-		"$(quote "$(pwd)")" "$env" "$(quote "$self")"
+		"$(quote "$(pwd)")" "$env" "$(quote "$self")" | sed 's/%/\\%/g'
 }
 
 # Single-quotes a path for a shell (crontab runs its line with /bin/sh).
@@ -70,7 +71,8 @@ verb=$1
 shift
 case $verb in
 live | monitor | report)
-	bin=$(find_lookout) || exit 2
+	# monitor stands for lookout check: a missing binary is UNKNOWN (3) there, a usage error (2) elsewhere.
+	bin=$(find_lookout) || { [ "$verb" = monitor ] && exit 3; exit 2; }
 	case $verb in
 	live) exec "$bin" "$@" ;;
 	monitor)

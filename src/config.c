@@ -347,7 +347,13 @@ static int read_kv_file(struct pending *p, const char *path, enum layer from, ch
 			s = trim(s + 7);
 		char *eq = strchr(s, '=');
 		if (!eq) {
-			snprintf(err, errlen, "%s:%d: expected KEY=value, got \"%.60s\"", path, lineno, s);
+			/* Only the first word: the rest of a malformed line may be a secret ("SMTP_PASSWORD hunter2"). */
+			struct buf shown;
+			buf_init(&shown);
+			buf_term_safe(&shown, s, strcspn(s, " \t") < 60 ? strcspn(s, " \t") : 60);
+			snprintf(err, errlen, "%s:%d: expected KEY=value, got a line starting \"%s\"%s", path, lineno,
+			         shown.data ? shown.data : "", s[strcspn(s, " \t")] ? " (the rest not shown)" : "");
+			buf_free(&shown);
 			rc = -1;
 			break;
 		}

@@ -112,6 +112,11 @@ int main(void)
 	ok(load(&cfg, empty_env, err, sizeof err, "--config", typo, NULL) == -1 && strstr(err, "unknown key"),
 	   "an unknown config-file key is an error: %s", err);
 	config_free(&cfg);
+	const char *noeq = write_tmp("noeq.env", "SMTP_PASSWORD hunter2\n");
+	ok(load(&cfg, empty_env, err, sizeof err, "--env-file", noeq, NULL) == -1 && strstr(err, "SMTP_PASSWORD") &&
+	       !strstr(err, "hunter2"),
+	   "a line without = names its first word only, never the rest (a secret): %s", err);
+	config_free(&cfg);
 	ok(load(&cfg, empty_env, err, sizeof err, "--bogus", NULL) == -1 && strstr(err, "--bogus"),
 	   "unknown flag: %s", err);
 	config_free(&cfg);

@@ -152,6 +152,11 @@ check "cron prints the crontab line: every 10 minutes, monitor, appending to log
 LOOKOUT_BIN=/nonexistent/lookout "$MC" report >/dev/null 2>"$WORK/nobin.txt"
 is "$?" 2 "LOOKOUT_BIN not executable: exit 2"
 check "… with a line saying so" grep -q 'LOOKOUT_BIN=/nonexistent/lookout is not an executable' "$WORK/nobin.txt"
+LOOKOUT_BIN=/nonexistent/lookout "$MC" monitor >/dev/null 2>&1
+is "$?" 3 "LOOKOUT_BIN not executable under monitor (lookout check for cron): exit 3, unknown"
+mkdir -p "$WORK/50%off"
+(cd "$WORK/50%off" && "$MC" cron) >"$WORK/cron.txt"
+check "cron escapes a % in the directory (cron would read it as a newline)" grep -qF "50\\%off" "$WORK/cron.txt"
 
 # monitor and live need a Docker engine.
 if [ "$(id -u)" != 0 ] || ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
