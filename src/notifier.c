@@ -42,6 +42,8 @@ struct outmsg {
 	int attempts;
 	char *rcpt; /* comma list */
 	char *data;
+	struct mail_pending *pending; /* an attempt past SMTP_TIMEOUT that may still deliver: no retry meanwhile */
+	int pending_attempt;          /* its attempt number */
 };
 
 struct notifier {
@@ -145,6 +147,7 @@ static int split_recipients(const char *list, char ***out, size_t *n, char *err,
 
 static void outmsg_free(struct outmsg *m)
 {
+	mail_pending_free(m->pending);
 	free(m->rcpt);
 	free(m->data);
 }
@@ -516,15 +519,103 @@ static int64_t backoff_ms(struct notifier *n, int attempts)
 	return base + base * j / 10000;
 }
 
+/* Queues the same message again for the recipients in list (the Message-ID stays the same: it is one
+ * message). Called with mu held; m may move. */
+static void requeue_for(struct notifier *n, size_t idx, const char *list, int64_t now)
+{
+	struct outmsg r;
+	memset(&r, 0, sizeof r);
+	r.rcpt = strdup(list);
+	r.data = strdup(n->out[idx].data);
+	struct outmsg *grown = r.rcpt && r.data ? realloc(n->out, (n->nout + 1) * sizeof *grown) : NULL;
+	if (!grown) {
+		log_error("out of memory: email %s is not retried for %s", n->out[idx].id, list);
+		outmsg_free(&r);
+		return;
+	}
+	n->out = grown;
+	/* A new outbox key: the first 32 characters of the old one and a serial number. */
+	static unsigned serial;
+	snprintf(r.id, sizeof r.id, "%.32s-r%u", n->out[idx].id, ++serial);
+	r.created_ms = now;
+	r.attempts = 1;
+	r.next_ms = now + backoff_ms(n, 1);
+	log_warn("email %s: recipients %s refused for now; they get it as %s in %lld s", n->out[idx].id, list, r.id,
+	         (long long)((r.next_ms - now) / 1000));
+	n->out[n->nout++] = r;
+}
+
+/* Applies the outcome of attempt number `attempt` on outbox entry idx: true when the entry left the outbox
+ * (entries after it move down one). Called with mu held. */
+static bool apply_result(struct notifier *n, size_t idx, int attempt, const struct mail_result *res, bool late)
+{
+	struct outmsg *m = &n->out[idx];
+	char id[80];
+	snprintf(id, sizeof id, "%s", m->id);
+	if (res->status == MAIL_TEMPORARY) {
+		m->attempts = attempt;
+		int64_t d = backoff_ms(n, attempt);
+		m->next_ms = now_wall_ms() + d;
+		if (m->pending)
+			log_warn("email %s not delivered yet (attempt %d): %s%s%s; it may still be accepted: no other try "
+			         "until that attempt ends", id, attempt, res->what, res->fix[0] ? "; " : "", res->fix);
+		else
+			log_warn("email %s not delivered (attempt %d%s): %s%s%s; next try in %lld s", id, attempt,
+			         late ? ", ended after SMTP_TIMEOUT" : "", res->what, res->fix[0] ? "; " : "", res->fix,
+			         (long long)(d / 1000));
+		state_save(n);
+		return false;
+	}
+	if (res->status == MAIL_SENT) {
+		log_info("email %s accepted%s (%s%s%s)", id, late ? " after SMTP_TIMEOUT, by the attempt left running" : "",
+		         res->what, res->rejected[0] ? "; refused recipients: " : "", res->rejected);
+		if (res->retry_rcpt[0])
+			requeue_for(n, idx, res->retry_rcpt, now_wall_ms());
+	} else {
+		log_error("email %s dropped, the server refused it for good: %s%s%s", id, res->what,
+		          res->fix[0] ? ". Fix: " : "", res->fix);
+	}
+	m = &n->out[idx];
+	outmsg_free(m);
+	memmove(m, m + 1, (n->nout - idx - 1) * sizeof *m);
+	n->nout--;
+	state_save(n);
+	return true;
+}
+
+/* Settles the attempts left running past SMTP_TIMEOUT that have ended. 1 when there are still some running.
+ * Called with mu held. */
+static int settle_pending(struct notifier *n)
+{
+	int running = 0;
+	for (size_t i = 0; i < n->nout;) {
+		struct outmsg *m = &n->out[i];
+		struct mail_result res;
+		if (!m->pending || !mail_pending_done(m->pending, &res)) {
+			running |= m->pending != NULL;
+			i++;
+			continue;
+		}
+		mail_pending_free(m->pending);
+		m->pending = NULL;
+		if (!apply_result(n, i, m->pending_attempt, &res, true))
+			i++;
+	}
+	return running;
+}
+
 static void *mail_main(void *arg)
 {
 	struct notifier *n = arg;
 	pthread_mutex_lock(&n->mu);
 	while (!atomic_load(&n->stop)) {
+		bool running = settle_pending(n);
 		int64_t now = now_wall_ms();
 		struct outmsg *pick = NULL;
 		int64_t next = INT64_MAX;
 		for (size_t i = 0; i < n->nout; i++) {
+			if (n->out[i].pending)
+				continue;
 			if (n->out[i].next_ms <= now && (!pick || n->out[i].created_ms < pick->created_ms))
 				pick = &n->out[i];
 			if (n->out[i].next_ms < next)
@@ -536,6 +627,8 @@ static void *mail_main(void *arg)
 		}
 		if (!pick) {
 			int64_t wait = next == INT64_MAX ? 3600000 : next - now;
+			if (running && wait > 200)
+				wait = 200; /* an attempt past SMTP_TIMEOUT is looked at until it ends */
 			if (wait < 1)
 				wait = 1;
 			struct timespec dl;
@@ -555,16 +648,18 @@ static void *mail_main(void *arg)
 		int attempt = pick->attempts + 1;
 		pthread_mutex_unlock(&n->mu);
 
-		struct mail_result res;
+		struct mail_result *res = calloc(1, sizeof *res);
+		struct mail_pending *pending = NULL;
 		char **rcpt = NULL;
 		size_t nr = 0;
 		char err[256];
-		if (!data || !rl || split_recipients(rl, &rcpt, &nr, err, sizeof err)) {
-			memset(&res, 0, sizeof res);
-			res.status = MAIL_TEMPORARY;
-			snprintf(res.what, sizeof res.what, "out of memory");
+		if (!res) {
+			/* nothing to tell: below, a NULL result is a temporary failure */
+		} else if (!data || !rl || split_recipients(rl, &rcpt, &nr, err, sizeof err)) {
+			res->status = MAIL_TEMPORARY;
+			snprintf(res->what, sizeof res->what, "out of memory");
 		} else {
-			mail_send(&n->ms, (const char *const *)rcpt, nr, data, &n->stop, &res);
+			mail_send(&n->ms, (const char *const *)rcpt, nr, data, &n->stop, res, &pending);
 		}
 		for (size_t i = 0; i < nr; i++)
 			free(rcpt[i]);
@@ -578,31 +673,22 @@ static void *mail_main(void *arg)
 		for (size_t i = 0; i < n->nout; i++)
 			if (strcmp(n->out[i].id, id) == 0)
 				idx = i;
-		if (idx == n->nout)
+		if (idx == n->nout || (res && res->status == MAIL_TEMPORARY && atomic_load(&n->stop))) {
+			/* gone, or interrupted by the stop: it stays queued as it was */
+			mail_pending_free(pending);
+			free(res);
 			continue;
+		}
 		struct outmsg *m = &n->out[idx];
-		if (res.status == MAIL_TEMPORARY && atomic_load(&n->stop))
-			break; /* interrupted by the stop: it stays queued as it was */
-		if (res.status == MAIL_TEMPORARY) {
-			m->attempts = attempt;
-			int64_t d = backoff_ms(n, attempt);
-			m->next_ms = n->last_send_ms + d;
-			log_warn("email %s not delivered (attempt %d): %s%s%s; next try in %lld s", id, attempt, res.what,
-			         res.fix[0] ? "; " : "", res.fix, (long long)(d / 1000));
-			state_save(n);
-			continue;
-		}
-		if (res.status == MAIL_SENT) {
-			log_info("email %s accepted (%s%s%s)", id, res.what, res.rejected[0] ? "; refused recipients: " : "",
-			         res.rejected);
+		m->pending = pending;
+		m->pending_attempt = attempt;
+		if (res) {
+			apply_result(n, idx, attempt, res, false);
 		} else {
-			log_error("email %s dropped, the server refused it for good: %s%s%s", id, res.what,
-			          res.fix[0] ? ". Fix: " : "", res.fix);
+			static const struct mail_result oom = {.status = MAIL_TEMPORARY, .what = "out of memory"};
+			apply_result(n, idx, attempt, &oom, false);
 		}
-		outmsg_free(m);
-		memmove(m, m + 1, (n->nout - idx - 1) * sizeof *m);
-		n->nout--;
-		state_save(n);
+		free(res);
 	}
 	pthread_mutex_unlock(&n->mu);
 	return NULL;
@@ -787,7 +873,7 @@ static int run_test(const struct config *cfg)
 		       ms.user[0] ? ", AUTH as " : ", no AUTH", ms.user, ms.ses ? " (Amazon SES)" : "");
 		fflush(stdout);
 		struct mail_result res;
-		mail_send(&ms, (const char *const *)rcpt, o.nto, data.data, NULL, &res);
+		mail_send(&ms, (const char *const *)rcpt, o.nto, data.data, NULL, &res, NULL);
 		if (res.status == MAIL_SENT) {
 			printf("lookout: test email %s%s%s%s\n", res.what,
 			       ms.tls ? " over TLS with a verified certificate" : "", ms.user[0] ? ", AUTH accepted" : "",

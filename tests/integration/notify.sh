@@ -399,6 +399,23 @@ mcheck 'ids = [m["mid"] for m in msgs]; print(len(ids), "messages"); sys.exit(0 
 ok $? "no message arrived twice"
 stop_notifier
 
+# a slow but working server: every step inside SMTP_TIMEOUT (3 s), the whole session (4 steps of 2 s) past
+# the bound of one attempt (SMTP_TIMEOUT + 2 s). That attempt is not retried while it may still deliver: one copy.
+SMTP_TIMEOUT=3 start_notifier || bail "notifier (SMTP_TIMEOUT=3) did not start"
+echo "slow 2" >"$W/srv/control"
+alert firing container_down slow-1
+poll_until "grep -q 'not delivered yet (attempt 1)' '$W/notify.err'" 30 || show
+ok $? "a session past SMTP_TIMEOUT + 2 s counts as not delivered yet, and is left running"
+poll_until '[ "$(count_for slow-1)" -ge 1 ]' 60 || show
+poll_until "grep -q 'accepted after SMTP_TIMEOUT' '$W/notify.err'" 30 || show
+ok $? "the late acceptance is applied: $(grep 'accepted after SMTP_TIMEOUT' "$W/notify.err" | tail -n 1 | cut -c1-90)"
+alert firing container_down slow-marker
+poll_until '[ "$(count_for slow-marker)" -ge 1 ]' 60 || show
+mid=$(mails 'print(with_container("slow-1")[0]["mid"])')
+is "$(count_for slow-1) $(grep -c -- "$mid" "$W/srv/attempts.log")" "1 1" \
+	"the slow session delivered it and no second session was started: exactly one copy"
+stop_notifier
+
 # more than 50 recipients: several messages
 many=$(seq 1 55 | sed 's/.*/r&@example.com/' | paste -sd, -)
 before=$(nmails)
