@@ -678,7 +678,8 @@ void mail_send(const struct mail_settings *ms, const char *const *rcpt, size_t n
 		res->status = MAIL_TEMPORARY;
 		snprintf(res->what, sizeof res->what, "no answer from %s:%d within SMTP_TIMEOUT (%g s)", ms->host, ms->port,
 		         ms->timeout_s);
-		snprintf(res->fix, sizeof res->fix, "check that SMTP_HOST and SMTP_PORT reach a mail server (DNS, firewall)");
+		snprintf(res->fix, sizeof res->fix, "check that SMTP_HOST and SMTP_PORT reach a mail server (DNS, firewall); "
+		                                    "a slow server may still accept it, or needs a larger SMTP_TIMEOUT");
 	}
 	bool done = j->done;
 	pthread_mutex_unlock(&j->mu);
