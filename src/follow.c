@@ -28,6 +28,7 @@ struct src {
 	struct follow_pos pos;
 	struct buf acc; /* bytes after pos.offset not yet ending in "\n" */
 	bool drained;   /* read to its end at least once since it became the old file */
+	bool skipping;  /* inside a line longer than MAX_LINE: dropped up to and with its "\n" */
 	int64_t close_ms;
 };
 
@@ -72,6 +73,8 @@ static int src_open(struct src *s, const char *path, int64_t offset, bool at_end
 	return 0;
 }
 
+/* Reads what is new in s, handing out whole lines. 0 at the end of the file, 1 when cb asked to stop (the
+ * position is just after that line), -1 with err. */
 static int src_read(struct src *s, int (*cb)(const char *, size_t, void *), void *arg, int *lines, char *err,
                     size_t errlen)
 {
@@ -82,9 +85,40 @@ static int src_read(struct src *s, int (*cb)(const char *, size_t, void *), void
 		/* Truncated in place (copytruncate): start again at the top. */
 		s->pos.offset = 0;
 		buf_reset(&s->acc);
+		s->skipping = false;
 	}
 	char chunk[65536];
 	for (;;) {
+		/* Lines already held first (a callback may have stopped the last call with some left), then more. */
+		size_t start = 0;
+		bool stop = false;
+		while (!stop && s->acc.len) {
+			char *nl = memchr(s->acc.data + start, '\n', s->acc.len - start);
+			if (!nl)
+				break;
+			size_t len = (size_t)(nl - (s->acc.data + start));
+			if (s->skipping) {
+				s->skipping = false; /* the end of an over-long line: dropped with it */
+			} else {
+				stop = cb(s->acc.data + start, len, arg) != 0;
+				(*lines)++;
+			}
+			start += len + 1;
+			s->pos.offset += (int64_t)len + 1;
+		}
+		if (start) {
+			memmove(s->acc.data, s->acc.data + start, s->acc.len - start);
+			s->acc.len -= start;
+			s->acc.data[s->acc.len] = '\0';
+		}
+		if (stop)
+			return 1;
+		if (s->acc.len > MAX_LINE || (s->skipping && s->acc.len)) {
+			/* Not a line of ours: skip it whole, up to and with the next "\n" (a later read finds it). */
+			s->pos.offset += (int64_t)s->acc.len;
+			buf_reset(&s->acc);
+			s->skipping = true;
+		}
 		ssize_t r = pread(s->fd, chunk, sizeof chunk, (off_t)(s->pos.offset + (int64_t)s->acc.len));
 		if (r < 0) {
 			if (errno == EINTR)
@@ -97,29 +131,6 @@ static int src_read(struct src *s, int (*cb)(const char *, size_t, void *), void
 		if (buf_append(&s->acc, chunk, (size_t)r)) {
 			snprintf(err, errlen, "out of memory reading the alert log");
 			return -1;
-		}
-		size_t start = 0;
-		for (;;) {
-			char *nl = memchr(s->acc.data + start, '\n', s->acc.len - start);
-			if (!nl)
-				break;
-			size_t len = (size_t)(nl - (s->acc.data + start));
-			int stop = cb(s->acc.data + start, len, arg);
-			start += len + 1;
-			s->pos.offset += (int64_t)len + 1;
-			(*lines)++;
-			if (stop)
-				break;
-		}
-		if (start) {
-			memmove(s->acc.data, s->acc.data + start, s->acc.len - start);
-			s->acc.len -= start;
-			s->acc.data[s->acc.len] = '\0';
-		}
-		if (s->acc.len > MAX_LINE) {
-			/* Not a line of ours: skip it whole, up to the next "\n" (a later read finds it). */
-			s->pos.offset += (int64_t)s->acc.len;
-			buf_reset(&s->acc);
 		}
 	}
 }
@@ -228,9 +239,10 @@ void follower_free(struct follower *f)
 int follower_read(struct follower *f, int (*cb)(const char *, size_t, void *), void *arg, char *err, size_t errlen)
 {
 	int lines = 0;
+	int rc;
 	if (f->old.fd >= 0) {
-		if (src_read(&f->old, cb, arg, &lines, err, errlen))
-			return -1;
+		if ((rc = src_read(&f->old, cb, arg, &lines, err, errlen)))
+			return rc < 0 ? -1 : lines;
 		f->old.drained = true;
 		if (now_wall_ms() >= f->old.close_ms)
 			src_close(&f->old);
@@ -239,8 +251,8 @@ int follower_read(struct follower *f, int (*cb)(const char *, size_t, void *), v
 		snprintf(err, errlen, "cannot open the alert log %s: %s", f->path, strerror(errno));
 		return -1;
 	}
-	if (src_read(&f->cur, cb, arg, &lines, err, errlen))
-		return -1;
+	if ((rc = src_read(&f->cur, cb, arg, &lines, err, errlen)))
+		return rc < 0 ? -1 : lines;
 	struct stat st;
 	if (f->cur.fd >= 0 && stat(f->path, &st) == 0 &&
 	    ((uint64_t)st.st_ino != f->cur.pos.ino || (uint64_t)st.st_dev != f->cur.pos.dev)) {
@@ -250,8 +262,8 @@ int follower_read(struct follower *f, int (*cb)(const char *, size_t, void *), v
 		f->old.drained = true;
 		f->old.close_ms = now_wall_ms() + ROTATED_GRACE_MS;
 		src_init(&f->cur);
-		if (src_open(&f->cur, f->path, 0, false) == 0 && src_read(&f->cur, cb, arg, &lines, err, errlen))
-			return -1;
+		if (src_open(&f->cur, f->path, 0, false) == 0 && (rc = src_read(&f->cur, cb, arg, &lines, err, errlen)))
+			return rc < 0 ? -1 : lines;
 	}
 	return lines;
 }

@@ -21,9 +21,11 @@ struct follower;
 struct follower *follower_new(const char *path, const struct follow_pos *pos, char *err, size_t errlen);
 void follower_free(struct follower *f); /* NULL is fine */
 
-/* Hands every new whole line (without its "\n") to cb, in order; cb returns 0 to go on. After cb returns,
- * follower_pos covers that line. Returns the number of lines, or -1 with a message in err (a read error;
- * the position stays valid). */
+/* Hands every new whole line (without its "\n") to cb, in order; cb returns 0 to go on, anything else to
+ * stop: follower_read then returns at once and the next call starts with the line after. After cb returns,
+ * follower_pos covers that line. A line longer than 1 MiB is skipped whole (never handed out, not even its
+ * tail). Returns the number of lines handed out, or -1 with a message in err (a read error; the position
+ * stays valid). */
 int follower_read(struct follower *f, int (*cb)(const char *line, size_t len, void *arg), void *arg, char *err,
                   size_t errlen);
 

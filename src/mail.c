@@ -469,6 +469,11 @@ static void note_rejected(smtp_recipient_t rc, const char *mailbox, void *arg)
 		return;
 	size_t l = strlen(r->rejected);
 	snprintf(r->rejected + l, sizeof r->rejected - l, "%s%s (%d)", l ? ", " : "", mailbox, st->code);
+	if (st->code < 500) { /* worth another try, for this recipient alone */
+		size_t k = strlen(r->retry_rcpt), ml = strlen(mailbox);
+		if (k + ml + 2 <= sizeof r->retry_rcpt)
+			snprintf(r->retry_rcpt + k, sizeof r->retry_rcpt - k, "%s%s", k ? "," : "", mailbox);
+	}
 }
 
 static void run_session(struct job *j)
@@ -606,8 +611,10 @@ static void *worker(void *arg)
 }
 
 void mail_send(const struct mail_settings *ms, const char *const *rcpt, size_t nrcpt, const char *data,
-               const atomic_bool *cancel, struct mail_result *res)
+               const atomic_bool *cancel, struct mail_result *res, struct mail_pending **pending)
 {
+	if (pending)
+		*pending = NULL;
 	memset(res, 0, sizeof *res);
 	res->status = MAIL_TEMPORARY;
 	struct job *j = calloc(1, sizeof *j);
@@ -671,15 +678,38 @@ void mail_send(const struct mail_settings *ms, const char *const *rcpt, size_t n
 		res->status = MAIL_TEMPORARY;
 		snprintf(res->what, sizeof res->what, "no answer from %s:%d within SMTP_TIMEOUT (%g s)", ms->host, ms->port,
 		         ms->timeout_s);
-		snprintf(res->fix, sizeof res->fix, "check that SMTP_HOST and SMTP_PORT reach a mail server (DNS, firewall)");
+		snprintf(res->fix, sizeof res->fix, "check that SMTP_HOST and SMTP_PORT reach a mail server (DNS, firewall); "
+		                                    "a slow server may still accept it, or needs a larger SMTP_TIMEOUT");
 	}
 	bool done = j->done;
 	pthread_mutex_unlock(&j->mu);
 	/* A finished worker is joined (its TLS library state goes with it); an overdue one is left to finish
 	 * on its own, holding its own reference to the job. */
-	if (done)
+	if (done) {
 		pthread_join(t, NULL);
-	else
+	} else {
 		pthread_detach(t);
+		if (pending && !cancelled) {
+			atomic_fetch_add(&j->refs, 1);
+			*pending = (struct mail_pending *)j;
+		}
+	}
 	job_unref(j);
+}
+
+bool mail_pending_done(struct mail_pending *p, struct mail_result *res)
+{
+	struct job *j = (struct job *)p;
+	pthread_mutex_lock(&j->mu);
+	bool done = j->done;
+	if (done)
+		*res = j->res;
+	pthread_mutex_unlock(&j->mu);
+	return done;
+}
+
+void mail_pending_free(struct mail_pending *p)
+{
+	if (p)
+		job_unref((struct job *)p);
 }

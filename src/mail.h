@@ -42,13 +42,27 @@ struct mail_result {
 	char what[512];      /* what happened, with the server's own words (sanitised) */
 	char fix[256];       /* what to try, "" when nothing useful can be said */
 	char rejected[512];  /* recipients the server refused while accepting the message for others */
+	char retry_rcpt[16384]; /* of those, the ones refused with a temporary 4xx: comma list, "" = none */
 };
 
+/* An attempt that ran past its bound and goes on by itself (see mail_send). */
+struct mail_pending;
+
 /* Delivers data (a whole RFC 5322 message with CRLF line ends, NUL-terminated) from ms->sender to rcpt.
- * Blocks at most about ms->timeout_s: the SMTP session runs on a worker thread; when it overruns, the
- * attempt counts as a temporary failure and the worker is left to finish on its own. When *cancel (may be
- * NULL) becomes true, it returns within about 0.2 s with a temporary failure. Thread-safe. */
+ * Blocks at most about ms->timeout_s + 2 s: the SMTP session runs on a worker thread; when it overruns, the
+ * attempt counts as a temporary failure and the worker is left to finish on its own. Such a TEMPORARY result
+ * ("no answer within SMTP_TIMEOUT") is not final: each SMTP step has the whole SMTP_TIMEOUT, so a slow but
+ * working server may still accept the message afterwards. With pending non-NULL, an overrun sets *pending to
+ * a handle on that unfinished attempt (else *pending = NULL): a caller must not send the message again until
+ * mail_pending_done says it is over. When *cancel (may be NULL) becomes true, it returns within about 0.2 s
+ * with a temporary failure (and no pending handle). Thread-safe. */
 void mail_send(const struct mail_settings *ms, const char *const *rcpt, size_t nrcpt, const char *data,
-               const atomic_bool *cancel, struct mail_result *res);
+               const atomic_bool *cancel, struct mail_result *res, struct mail_pending **pending);
+
+/* Whether the attempt behind p has finished; if so its real result is copied to *res. Never blocks. */
+bool mail_pending_done(struct mail_pending *p, struct mail_result *res);
+
+/* Lets go of p (the attempt, if still running, finishes on its own). NULL is fine. */
+void mail_pending_free(struct mail_pending *p);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,8 @@ struct outmsg {
 	int attempts;
 	char *rcpt; /* comma list */
 	char *data;
+	struct mail_pending *pending; /* an attempt past SMTP_TIMEOUT that may still deliver: no retry meanwhile */
+	int pending_attempt;          /* its attempt number */
 };
 
 struct notifier {
@@ -64,6 +67,7 @@ struct notifier {
 	int64_t sil_loaded_ms;
 	atomic_bool stop;
 	int wake[2];
+	int lock_fd; /* flock on state_path + ".lock", held until notifier_stop: one notifier per state file */
 	pthread_t loop_thr, mail_thr;
 	bool loop_started, mail_started;
 	struct complaint read_complaint, parse_complaint, state_complaint;
@@ -84,6 +88,7 @@ static char *dir_join(const char *file_beside, const char *name)
 	return b.data;
 }
 
+/* Splits and checks RECIPIENT_EMAILS. 0, -1 (a bad address: err says which) or -2 (out of memory). */
 static int split_recipients(const char *list, char ***out, size_t *n, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -91,7 +96,7 @@ static int split_recipients(const char *list, char ***out, size_t *n, char *err,
 	char *copy = strdup(list ? list : "");
 	if (!copy) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return -2;
 	}
 	size_t cap = 1;
 	for (const char *p = copy; *p; p++)
@@ -100,7 +105,7 @@ static int split_recipients(const char *list, char ***out, size_t *n, char *err,
 	if (!arr) {
 		free(copy);
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return -2;
 	}
 	size_t k = 0;
 	char *save = NULL;
@@ -124,7 +129,7 @@ static int split_recipients(const char *list, char ***out, size_t *n, char *err,
 		}
 		if (!(arr[k++] = strdup(t))) {
 			snprintf(err, errlen, "out of memory");
-			rc = -1;
+			rc = -2;
 		}
 	}
 	free(copy);
@@ -136,7 +141,7 @@ static int split_recipients(const char *list, char ***out, size_t *n, char *err,
 		for (size_t i = 0; i < k; i++)
 			free(arr[i]);
 		free(arr);
-		return -1;
+		return rc;
 	}
 	*out = arr;
 	*n = k;
@@ -145,6 +150,7 @@ static int split_recipients(const char *list, char ***out, size_t *n, char *err,
 
 static void outmsg_free(struct outmsg *m)
 {
+	mail_pending_free(m->pending);
 	free(m->rcpt);
 	free(m->data);
 }
@@ -271,6 +277,23 @@ static int load_msg(struct notifier *n, const char *line, size_t len, char *err,
 	return 0;
 }
 
+int notifier_parse_u64(const char *s, uint64_t *out)
+{
+	/* strtoull takes a sign and wraps "-1" round; only plain decimal digits are a device or inode number */
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno == ERANGE || *end)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
 /* Reads the state file. 1 when there was one (pos filled), 0 when there is none, -1 with err. */
 static int state_load(struct notifier *n, struct follow_pos *pos, char *err, size_t errlen)
 {
@@ -305,13 +328,18 @@ static int state_load(struct notifier *n, struct follow_pos *pos, char *err, siz
 			buf_init(&val);
 			int rc;
 			while ((rc = logfmt_next(&p, end, key, sizeof key, &val, e, sizeof e)) == 1) {
-				int64_t v;
-				if (parse_int64(val.data, &v))
-					continue;
+				int64_t v = 0;
+				uint64_t u = 0;
+				bool is_id = strcmp(key, "dev") == 0 || strcmp(key, "ino") == 0;
+				if (is_id ? notifier_parse_u64(val.data, &u) : parse_int64(val.data, &v)) {
+					snprintf(e, sizeof e, "pos %.20s=\"%.40s\" is not a number", key, val.data);
+					rc = -1;
+					break;
+				}
 				if (strcmp(key, "dev") == 0)
-					pos->dev = (uint64_t)v;
+					pos->dev = u;
 				else if (strcmp(key, "ino") == 0)
-					pos->ino = (uint64_t)v;
+					pos->ino = u;
 				else if (strcmp(key, "offset") == 0)
 					pos->offset = v;
 			}
@@ -516,15 +544,103 @@ static int64_t backoff_ms(struct notifier *n, int attempts)
 	return base + base * j / 10000;
 }
 
+/* Queues the same message again for the recipients in list (the Message-ID stays the same: it is one
+ * message). Called with mu held; m may move. */
+static void requeue_for(struct notifier *n, size_t idx, const char *list, int64_t now)
+{
+	struct outmsg r;
+	memset(&r, 0, sizeof r);
+	r.rcpt = strdup(list);
+	r.data = strdup(n->out[idx].data);
+	struct outmsg *grown = r.rcpt && r.data ? realloc(n->out, (n->nout + 1) * sizeof *grown) : NULL;
+	if (!grown) {
+		log_error("out of memory: email %s is not retried for %s", n->out[idx].id, list);
+		outmsg_free(&r);
+		return;
+	}
+	n->out = grown;
+	/* A new outbox key: the first 32 characters of the old one and a serial number. */
+	static unsigned serial;
+	snprintf(r.id, sizeof r.id, "%.32s-r%u", n->out[idx].id, ++serial);
+	r.created_ms = now;
+	r.attempts = 1;
+	r.next_ms = now + backoff_ms(n, 1);
+	log_warn("email %s: recipients %s refused for now; they get it as %s in %lld s", n->out[idx].id, list, r.id,
+	         (long long)((r.next_ms - now) / 1000));
+	n->out[n->nout++] = r;
+}
+
+/* Applies the outcome of attempt number `attempt` on outbox entry idx: true when the entry left the outbox
+ * (entries after it move down one). Called with mu held. */
+static bool apply_result(struct notifier *n, size_t idx, int attempt, const struct mail_result *res, bool late)
+{
+	struct outmsg *m = &n->out[idx];
+	char id[80];
+	snprintf(id, sizeof id, "%s", m->id);
+	if (res->status == MAIL_TEMPORARY) {
+		m->attempts = attempt;
+		int64_t d = backoff_ms(n, attempt);
+		m->next_ms = now_wall_ms() + d;
+		if (m->pending)
+			log_warn("email %s not delivered yet (attempt %d): %s%s%s; it may still be accepted: no other try "
+			         "until that attempt ends", id, attempt, res->what, res->fix[0] ? "; " : "", res->fix);
+		else
+			log_warn("email %s not delivered (attempt %d%s): %s%s%s; next try in %lld s", id, attempt,
+			         late ? ", ended after SMTP_TIMEOUT" : "", res->what, res->fix[0] ? "; " : "", res->fix,
+			         (long long)(d / 1000));
+		state_save(n);
+		return false;
+	}
+	if (res->status == MAIL_SENT) {
+		log_info("email %s accepted%s (%s%s%s)", id, late ? " after SMTP_TIMEOUT, by the attempt left running" : "",
+		         res->what, res->rejected[0] ? "; refused recipients: " : "", res->rejected);
+		if (res->retry_rcpt[0])
+			requeue_for(n, idx, res->retry_rcpt, now_wall_ms());
+	} else {
+		log_error("email %s dropped, the server refused it for good: %s%s%s", id, res->what,
+		          res->fix[0] ? ". Fix: " : "", res->fix);
+	}
+	m = &n->out[idx];
+	outmsg_free(m);
+	memmove(m, m + 1, (n->nout - idx - 1) * sizeof *m);
+	n->nout--;
+	state_save(n);
+	return true;
+}
+
+/* Settles the attempts left running past SMTP_TIMEOUT that have ended. 1 when there are still some running.
+ * Called with mu held. */
+static int settle_pending(struct notifier *n)
+{
+	int running = 0;
+	for (size_t i = 0; i < n->nout;) {
+		struct outmsg *m = &n->out[i];
+		struct mail_result res;
+		if (!m->pending || !mail_pending_done(m->pending, &res)) {
+			running |= m->pending != NULL;
+			i++;
+			continue;
+		}
+		mail_pending_free(m->pending);
+		m->pending = NULL;
+		if (!apply_result(n, i, m->pending_attempt, &res, true))
+			i++;
+	}
+	return running;
+}
+
 static void *mail_main(void *arg)
 {
 	struct notifier *n = arg;
 	pthread_mutex_lock(&n->mu);
 	while (!atomic_load(&n->stop)) {
+		bool running = settle_pending(n);
 		int64_t now = now_wall_ms();
 		struct outmsg *pick = NULL;
 		int64_t next = INT64_MAX;
 		for (size_t i = 0; i < n->nout; i++) {
+			if (n->out[i].pending)
+				continue;
 			if (n->out[i].next_ms <= now && (!pick || n->out[i].created_ms < pick->created_ms))
 				pick = &n->out[i];
 			if (n->out[i].next_ms < next)
@@ -536,6 +652,8 @@ static void *mail_main(void *arg)
 		}
 		if (!pick) {
 			int64_t wait = next == INT64_MAX ? 3600000 : next - now;
+			if (running && wait > 200)
+				wait = 200; /* an attempt past SMTP_TIMEOUT is looked at until it ends */
 			if (wait < 1)
 				wait = 1;
 			struct timespec dl;
@@ -555,16 +673,18 @@ static void *mail_main(void *arg)
 		int attempt = pick->attempts + 1;
 		pthread_mutex_unlock(&n->mu);
 
-		struct mail_result res;
+		struct mail_result *res = calloc(1, sizeof *res);
+		struct mail_pending *pending = NULL;
 		char **rcpt = NULL;
 		size_t nr = 0;
 		char err[256];
-		if (!data || !rl || split_recipients(rl, &rcpt, &nr, err, sizeof err)) {
-			memset(&res, 0, sizeof res);
-			res.status = MAIL_TEMPORARY;
-			snprintf(res.what, sizeof res.what, "out of memory");
+		if (!res) {
+			/* nothing to tell: below, a NULL result is a temporary failure */
+		} else if (!data || !rl || split_recipients(rl, &rcpt, &nr, err, sizeof err)) {
+			res->status = MAIL_TEMPORARY;
+			snprintf(res->what, sizeof res->what, "out of memory");
 		} else {
-			mail_send(&n->ms, (const char *const *)rcpt, nr, data, &n->stop, &res);
+			mail_send(&n->ms, (const char *const *)rcpt, nr, data, &n->stop, res, &pending);
 		}
 		for (size_t i = 0; i < nr; i++)
 			free(rcpt[i]);
@@ -578,31 +698,22 @@ static void *mail_main(void *arg)
 		for (size_t i = 0; i < n->nout; i++)
 			if (strcmp(n->out[i].id, id) == 0)
 				idx = i;
-		if (idx == n->nout)
+		if (idx == n->nout || (res && res->status == MAIL_TEMPORARY && atomic_load(&n->stop))) {
+			/* gone, or interrupted by the stop: it stays queued as it was */
+			mail_pending_free(pending);
+			free(res);
 			continue;
+		}
 		struct outmsg *m = &n->out[idx];
-		if (res.status == MAIL_TEMPORARY && atomic_load(&n->stop))
-			break; /* interrupted by the stop: it stays queued as it was */
-		if (res.status == MAIL_TEMPORARY) {
-			m->attempts = attempt;
-			int64_t d = backoff_ms(n, attempt);
-			m->next_ms = n->last_send_ms + d;
-			log_warn("email %s not delivered (attempt %d): %s%s%s; next try in %lld s", id, attempt, res.what,
-			         res.fix[0] ? "; " : "", res.fix, (long long)(d / 1000));
-			state_save(n);
-			continue;
-		}
-		if (res.status == MAIL_SENT) {
-			log_info("email %s accepted (%s%s%s)", id, res.what, res.rejected[0] ? "; refused recipients: " : "",
-			         res.rejected);
+		m->pending = pending;
+		m->pending_attempt = attempt;
+		if (res) {
+			apply_result(n, idx, attempt, res, false);
 		} else {
-			log_error("email %s dropped, the server refused it for good: %s%s%s", id, res.what,
-			          res.fix[0] ? ". Fix: " : "", res.fix);
+			static const struct mail_result oom = {.status = MAIL_TEMPORARY, .what = "out of memory"};
+			apply_result(n, idx, attempt, &oom, false);
 		}
-		outmsg_free(m);
-		memmove(m, m + 1, (n->nout - idx - 1) * sizeof *m);
-		n->nout--;
-		state_save(n);
+		free(res);
 	}
 	pthread_mutex_unlock(&n->mu);
 	return NULL;
@@ -631,26 +742,73 @@ static void notifier_free(struct notifier *n)
 		close(n->wake[0]);
 	if (n->wake[1] >= 0)
 		close(n->wake[1]);
+	if (n->lock_fd >= 0)
+		close(n->lock_fd); /* the lock goes with it; the file stays (removing it would race a new notifier) */
 	pthread_mutex_destroy(&n->mu);
 	pthread_cond_destroy(&n->mail_cv);
 	free(n);
 }
 
-struct notifier *notifier_start(const struct config *cfg, const char *log_path, char *err, size_t errlen)
+/* Takes the lock that makes this the only notifier on its state file. 0, -1 (runtime failure) or -2
+ * (another notifier holds it), with err. */
+static int take_lock(struct notifier *n, char *err, size_t errlen)
 {
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof path, "%s.lock", n->state_path) >= (int)sizeof path) {
+		snprintf(err, errlen, "the notifier state path %.200s is too long", n->state_path);
+		return -2;
+	}
+	n->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (n->lock_fd < 0) {
+		snprintf(err, errlen, "cannot open the notifier lock %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(n->lock_fd, LOCK_EX | LOCK_NB) == 0) {
+		char pid[32];
+		int l = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+		if (ftruncate(n->lock_fd, 0) == 0 && pwrite(n->lock_fd, pid, (size_t)l, 0) != l) {
+			/* the pid is only a hint for the message below */
+		}
+		return 0;
+	}
+	int e = errno;
+	if (e != EWOULDBLOCK) {
+		snprintf(err, errlen, "cannot lock %s: %s", path, strerror(e));
+		return -1;
+	}
+	char buf[32] = "", who[64] = "";
+	ssize_t r = pread(n->lock_fd, buf, sizeof buf - 1, 0);
+	long pid = r > 0 ? strtol(buf, NULL, 10) : 0;
+	if (pid > 0)
+		snprintf(who, sizeof who, " (pid %ld)", pid);
+	snprintf(err, errlen, "another notifier%s already follows %s with the state file %s; set NOTIFY=false on the "
+	         "daemon or stop the other", who, n->log_path, n->state_path);
+	return -2;
+}
+
+struct notifier *notifier_start(const struct config *cfg, const char *log_path, int *fail_status, char *err,
+                                size_t errlen)
+{
+	*fail_status = 1; /* runtime failure unless a setting is at fault (2) */
 	struct notifier *n = calloc(1, sizeof *n);
 	if (!n) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	n->wake[0] = n->wake[1] = -1;
+	n->wake[0] = n->wake[1] = n->lock_fd = -1;
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_cond_init(&n->mail_cv, NULL);
 	atomic_init(&n->stop, false);
 	n->rng = (unsigned)now_mono_ns() ^ (unsigned)getpid();
-	if (mail_settings_load(cfg, &n->ms, err, errlen) ||
-	    split_recipients(cfg->recipient_emails, &n->rcpt, &n->nrcpt, err, errlen))
+	if (mail_settings_load(cfg, &n->ms, err, errlen)) {
+		*fail_status = 2;
 		goto fail;
+	}
+	int sr = split_recipients(cfg->recipient_emails, &n->rcpt, &n->nrcpt, err, errlen);
+	if (sr) {
+		*fail_status = sr == -1 ? 2 : 1;
+		goto fail;
+	}
 	n->public_url = strdup(cfg->public_url ? cfg->public_url : "");
 	n->log_path = strdup(log_path);
 	n->state_path = cfg->notify_state && *cfg->notify_state ? strdup(cfg->notify_state)
@@ -668,6 +826,11 @@ struct notifier *notifier_start(const struct config *cfg, const char *log_path, 
 	n->policy = notify_new(&po);
 	if (!n->public_url || !n->log_path || !n->state_path || !n->silences_path || !n->policy) {
 		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	int lk = take_lock(n, err, errlen);
+	if (lk) {
+		*fail_status = lk == -2 ? 2 : 1;
 		goto fail;
 	}
 	struct follow_pos pos = {0, 0, 0};
@@ -689,6 +852,10 @@ struct notifier *notifier_start(const struct config *cfg, const char *log_path, 
 		snprintf(err, errlen, "cannot write the notifier state %s (see the log)", n->state_path);
 		goto fail;
 	}
+	/* What the start line says, read before the threads can change it. */
+	struct follow_pos now_pos;
+	follower_pos(n->fol, &now_pos);
+	size_t queued = n->nout;
 	/* Threads start with every signal blocked: the process's own thread takes them. */
 	sigset_t all, old;
 	sigfillset(&all);
@@ -701,11 +868,9 @@ struct notifier *notifier_start(const struct config *cfg, const char *log_path, 
 		notifier_stop(n);
 		return NULL;
 	}
-	struct follow_pos now_pos;
-	follower_pos(n->fol, &now_pos);
 	log_info("email alerts: following %s from offset %lld, %zu queued message(s), mail via %s:%d%s%s, %zu "
 	         "recipient(s)",
-	         log_path, (long long)now_pos.offset, n->nout, n->ms.host, n->ms.port, n->ms.tls ? " (STARTTLS)" : "",
+	         log_path, (long long)now_pos.offset, queued, n->ms.host, n->ms.port, n->ms.tls ? " (STARTTLS)" : "",
 	         n->ms.ses ? " (Amazon SES)" : "", n->nrcpt);
 	return n;
 fail:
@@ -746,7 +911,8 @@ int notifier_daemon_start(const struct config *cfg, const char *log_path, struct
 		return 0;
 	}
 	char err[1024];
-	*out = notifier_start(cfg, log_path, err, sizeof err);
+	int st;
+	*out = notifier_start(cfg, log_path, &st, err, sizeof err);
 	if (!*out) {
 		fprintf(stderr, "lookout: email alerts: %s\n", err);
 		log_error("email alerts: %s", err);
@@ -763,11 +929,12 @@ static int run_test(const struct config *cfg)
 	char err[1024];
 	char **rcpt = NULL;
 	size_t nr = 0;
-	if (mail_settings_load(cfg, &ms, err, sizeof err) || split_recipients(cfg->recipient_emails, &rcpt, &nr, err,
-	                                                                      sizeof err)) {
+	int sr = 0;
+	if (mail_settings_load(cfg, &ms, err, sizeof err) ||
+	    (sr = split_recipients(cfg->recipient_emails, &rcpt, &nr, err, sizeof err))) {
 		fprintf(stderr, "lookout: %s\n", err);
 		mail_settings_wipe(&ms);
-		return 2;
+		return sr == -2 ? 1 : 2;
 	}
 	char host[256] = "";
 	gethostname(host, sizeof host - 1);
@@ -787,7 +954,7 @@ static int run_test(const struct config *cfg)
 		       ms.user[0] ? ", AUTH as " : ", no AUTH", ms.user, ms.ses ? " (Amazon SES)" : "");
 		fflush(stdout);
 		struct mail_result res;
-		mail_send(&ms, (const char *const *)rcpt, o.nto, data.data, NULL, &res);
+		mail_send(&ms, (const char *const *)rcpt, o.nto, data.data, NULL, &res, NULL);
 		if (res.status == MAIL_SENT) {
 			printf("lookout: test email %s%s%s%s\n", res.what,
 			       ms.tls ? " over TLS with a verified certificate" : "", ms.user[0] ? ", AUTH accepted" : "",
@@ -838,11 +1005,12 @@ int notify_run(const struct config *cfg)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	char err[1024];
-	struct notifier *n = notifier_start(cfg, log_path, err, sizeof err);
+	int st;
+	struct notifier *n = notifier_start(cfg, log_path, &st, err, sizeof err);
 	if (!n) {
 		fprintf(stderr, "lookout: %s\n", err);
 		log_close();
-		return 2;
+		return st;
 	}
 	for (;;) {
 		int sig;

@@ -26,6 +26,10 @@ struct silence {
 	int kind;
 	int64_t until_ms;
 };
+
+/* Whether silence s mutes alert kind on container at now_ms (wall clock, ms): true while now_ms < until_ms,
+ * when s->kind is that kind or -1 (every kind), and s->container is "" (every container) or a glob
+ * (fnmatch, no flags) matching the whole name. Pure: no state, thread-safe. */
 bool silence_matches(const struct silence *s, const char *container, enum alert_kind kind, int64_t now_ms);
 
 struct notify;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,9 @@ int silence_parse_until(const char *text, int64_t now_ms, int64_t *until_ms)
 	char *end;
 	errno = 0;
 	double v = strtod(text, &end);
-	if (errno || end == text || v <= 0)
+	/* Plain decimals only: strtod also takes "nan", "inf", hex, exponents, signs and leading spaces. */
+	size_t digits = strspn(text, "0123456789.");
+	if (errno || end == text || end != text + digits || !isfinite(v) || v <= 0)
 		return -1;
 	double mult = 1000;
 	if (*end == 's')

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "email.h"
 #include "follow.h"
 #include "mail.h"
+#include "notifier.h"
 #include "notify.h"
 #include "silence.h"
 #include "tap.h"
@@ -318,6 +320,13 @@ static void test_silence_parse(void)
 	ok(silence_parse_until("soon", 0, &u) == -1 && silence_parse_until("-5m", 0, &u) == -1 &&
 	       silence_parse_until("5x", 0, &u) == -1,
 	   "garbage refused");
+	ok(silence_parse_until("nan", 0, &u) == -1 && silence_parse_until("nanh", 0, &u) == -1 &&
+	       silence_parse_until("inf", 0, &u) == -1 && silence_parse_until("infinity", 0, &u) == -1 &&
+	       silence_parse_until("0x10", 0, &u) == -1 && silence_parse_until("0x1p3h", 0, &u) == -1 &&
+	       silence_parse_until("1e3", 0, &u) == -1 && silence_parse_until(" 5m", 0, &u) == -1 &&
+	       silence_parse_until("+5m", 0, &u) == -1,
+	   "nan, inf, hex, exponents, signs and spaces refused (a NaN cast to int64 is undefined)");
+	ok(silence_parse_until("1.5h", 0, &u) == 0 && u == 5400 * S, "a decimal fraction still works");
 }
 
 struct got {
@@ -395,12 +404,88 @@ static void test_follow(void)
 		printf("# cleanup failed\n");
 }
 
+static int collect_one(const char *line, size_t len, void *arg)
+{
+	collect(line, len, arg);
+	return 1; /* stop after each line */
+}
+
+static void test_follow_edges(void)
+{
+	char dir[] = "/tmp/lookout-test-follow2-XXXXXX";
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	char path[256], err[256];
+	snprintf(path, sizeof path, "%s/alerts.log", dir);
+	append(path, "");
+	struct follower *f = follower_new(path, NULL, err, sizeof err);
+	struct got g = {.n = 0};
+	append(path, "a\nb\nc\n");
+	int r1 = follower_read(f, collect_one, &g, err, sizeof err);
+	struct follow_pos pos;
+	follower_pos(f, &pos);
+	ok(r1 == 1 && g.n == 1 && pos.offset == 2, "a callback that returns non-zero stops the reading after its line");
+	int r2 = follower_read(f, collect_one, &g, err, sizeof err);
+	int r3 = follower_read(f, collect_one, &g, err, sizeof err);
+	int r4 = follower_read(f, collect_one, &g, err, sizeof err);
+	ok(r2 == 1 && r3 == 1 && r4 == 0 && g.n == 3 && strcmp(g.lines[1], "b") == 0 && strcmp(g.lines[2], "c") == 0,
+	   "the next calls go on with the following lines, none lost (%d %d %d)", r2, r3, r4);
+
+	/* a line over 1 MiB, arriving in pieces: skipped whole, its tail is not a line */
+	size_t big = 1024 * 1024 + 70000;
+	char *x = malloc(big + 1);
+	memset(x, 'x', big);
+	x[big] = '\0';
+	x[big / 2] = '\0';
+	append(path, x); /* half of it */
+	g.n = 0;
+	follower_read(f, collect, &g, err, sizeof err);
+	x[big / 2] = 'x';
+	append(path, x + big / 2);
+	follower_read(f, collect, &g, err, sizeof err);
+	append(path, x + big - 10); /* still the same line */
+	follower_read(f, collect, &g, err, sizeof err);
+	append(path, "xx\nafter\n");
+	int r = follower_read(f, collect, &g, err, sizeof err);
+	ok(r == 1 && g.n == 1 && strcmp(g.lines[0], "after") == 0,
+	   "an over-long line is skipped whole: only the next line comes (%d lines, first \"%.10s\")", g.n,
+	   g.n ? g.lines[0] : "");
+	follower_pos(f, &pos);
+	struct stat st;
+	ok(stat(path, &st) == 0 && pos.offset == st.st_size, "the position is at the end of the file");
+	free(x);
+	follower_free(f);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		printf("# cleanup failed\n");
+}
+
+static void test_state_numbers(void)
+{
+	uint64_t v = 7;
+	ok(notifier_parse_u64("18446744073709551615", &v) == 0 && v == UINT64_MAX, "2^64-1 (a device number) reads back");
+	ok(notifier_parse_u64("9223372036854775808", &v) == 0 && v == 9223372036854775808ULL,
+	   "2^63 reads back (parse_int64 made it 0: the log looked rotated and everything was sent again)");
+	ok(notifier_parse_u64("0", &v) == 0 && v == 0 && notifier_parse_u64("12345", &v) == 0 && v == 12345, "small");
+	v = 7;
+	ok(notifier_parse_u64("18446744073709551616", &v) == -1 && notifier_parse_u64("-1", &v) == -1 &&
+	       notifier_parse_u64("+1", &v) == -1 && notifier_parse_u64(" 1", &v) == -1 &&
+	       notifier_parse_u64("0x10", &v) == -1 && notifier_parse_u64("12a", &v) == -1 &&
+	       notifier_parse_u64("", &v) == -1 && v == 7,
+	   "overflow, signs, spaces, hex, trailing junk and empty are refused, the value untouched");
+}
+
 int main(void)
 {
+	test_state_numbers();
 	test_policy();
 	test_email();
 	test_ses();
 	test_silence_parse();
 	test_follow();
+	test_follow_edges();
 	return tap_done();
 }

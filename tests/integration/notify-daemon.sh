@@ -19,7 +19,7 @@ command -v openssl >/dev/null 2>&1 || engine_skip "openssl not installed"
 [ -x "$LOOKOUT" ] || bail "no lookout binary at $LOOKOUT (build it first)"
 
 IMAGE=lookout-test/busybox:latest
-plan 12
+plan 14
 
 W=$(mktemp -d /tmp/lookout-notify-daemon.XXXXXX) || bail "mktemp failed"
 LPID=
@@ -56,6 +56,10 @@ mkdir -p "$D"
 LPID=$!
 poll_until "grep -qs 'email alerts: following' '$D/container_monitor.log'" 30
 ok $? "the daemon started its notifier thread on its own alert log"
+out=$(timeout 30 "$LOOKOUT" notify --follow "$D/container_alerts.log" 2>&1); st=$?
+is "$st" 2 "lookout notify on the alert log the daemon's own notifier follows refuses (exit 2)"
+echo "$out" | grep -q "another notifier (pid $LPID) already follows" && echo "$out" | grep -q "NOTIFY=false"
+ok $? "saying so in one line, with the daemon's pid and the fix: $out"
 poll_until "csv_py '$D/metrics.csv' 'sys.exit(0 if any(r[\"name\"] == \"nd-victim\" for r in rows) else 1)'" 30 0.5
 ok $? "the victim is watched"
 

@@ -230,6 +230,17 @@ rm -f "$W"/srv/msg-* "$W/srv/attempts.log"
 start_notifier || bail "notifier did not start: $(cat "$W/notify.err")"
 ok 0 "lookout notify --follow started"
 
+# one notifier per state file: a second one on the same log refuses, naming the first, and exits 2
+out=$(timeout 30 "$LOOKOUT" notify --follow "$LOG" 2>&1); st=$?
+is "$st" 2 "a second lookout notify on the same alert log (same state file) exits 2"
+echo "$out" | grep -q "another notifier (pid $NPID) already follows" && echo "$out" | grep -q "NOTIFY=false"
+ok $? "with one line naming the other's pid and what to do: $out"
+
+# a corrupt state file is a runtime failure (1), not a bad setting (2)
+printf 'not a state file\n' >"$W/corrupt.state"
+out=$(LOOKOUT_NOTIFY_STATE=$W/corrupt.state timeout 30 "$LOOKOUT" notify --follow "$W/other-alerts.log" 2>&1); st=$?
+is "$st" 1 "a corrupt state file: exit 1 ($out)"
+
 alert firing high_cpu web-1
 alert firing high_memory db
 alert firing slow_response web-1
@@ -325,6 +336,16 @@ is "$(grep -- "$mid" "$W/srv/attempts.log" | awk '{print $1}' | tr '\n' ' ')" "4
 	"a 454 (throttling) is retried and then delivered once"
 is "$(count_for throttle-1)" 1 "exactly one copy arrived"
 
+# one recipient refused with a temporary 450 while the other accepts: it gets the same message later
+echo "450 dev@example.org" >"$W/srv/control"
+alert firing container_down rcpt450-1
+poll_until '[ "$(count_for rcpt450-1)" -ge 2 ]' 60 || show
+mcheck 'c = with_container("rcpt450-1"); print([m["meta"]["rcpt_tos"] for m in c])
+sys.exit(0 if [m["meta"]["rcpt_tos"] for m in c] == [["ops@example.com"], ["dev@example.org"]] and
+    c[0]["mid"] == c[1]["mid"] else 1)'
+ok $? "a recipient refused with 450 gets the same message (same Message-ID) on a retry, the other one only once"
+grep -q '^450 dev@example.org' "$W/srv/rcpt.log"; ok $? "the server did refuse it once"
+
 # 554: logged once with the server's words and the fix, not retried
 echo 554 >"$W/srv/control"
 alert firing container_down reject-1
@@ -394,9 +415,30 @@ ok $? "CR/LF and non-ASCII in names and messages: clean headers, RFC 2047 subjec
 mcheck 'sys.exit(0 if any("\u2717 d\u00e9faillance" in m["plain"] for m in msgs) else 1)'
 ok $? "the health-check text arrives readable in the body"
 
-# every message so far has a distinct Message-ID (no duplicates anywhere)
-mcheck 'ids = [m["mid"] for m in msgs]; print(len(ids), "messages"); sys.exit(0 if len(ids) == len(set(ids)) else 1)'
-ok $? "no message arrived twice"
+# no recipient got a message (a Message-ID) twice: one message goes out again only to the recipients that
+# were refused for now (450 above)
+mcheck 'ids = [(m["mid"], r) for m in msgs for r in m["meta"]["rcpt_tos"]]; print(len(msgs), "messages")
+sys.exit(0 if len(ids) == len(set(ids)) else 1)'
+ok $? "no message arrived twice (to the same recipient)"
+stop_notifier
+
+# a slow but working server: every step inside SMTP_TIMEOUT (3 s), the whole session (4 steps of 2 s) past
+# the bound of one attempt (SMTP_TIMEOUT + 2 s). That attempt is not retried while it may still deliver: one copy.
+SMTP_TIMEOUT=3 start_notifier || bail "notifier (SMTP_TIMEOUT=3) did not start"
+echo "slow 2" >"$W/srv/control"
+alert firing container_down slow-1
+poll_until "grep -q 'not delivered yet (attempt 1)' '$W/notify.err'" 30 || show
+grep -q 'not delivered yet (attempt 1)' "$W/notify.err"
+ok $? "a session past SMTP_TIMEOUT + 2 s counts as not delivered yet, and is left running"
+poll_until '[ "$(count_for slow-1)" -ge 1 ]' 60 || show
+poll_until "grep -q 'accepted after SMTP_TIMEOUT' '$W/notify.err'" 30 || show
+grep -q 'accepted after SMTP_TIMEOUT' "$W/notify.err"
+ok $? "the late acceptance is applied: $(grep 'accepted after SMTP_TIMEOUT' "$W/notify.err" | tail -n 1 | cut -c1-90)"
+alert firing container_down slow-marker
+poll_until '[ "$(count_for slow-marker)" -ge 1 ]' 60 || show
+mid=$(mails 'print(with_container("slow-1")[0]["mid"])')
+is "$(count_for slow-1) $(grep -c -- "$mid" "$W/srv/attempts.log")" "1 1" \
+	"the slow session delivered it and no second session was started: exactly one copy"
 stop_notifier
 
 # more than 50 recipients: several messages

@@ -6,10 +6,15 @@ saved as DIR/msg-N.eml with DIR/msg-N.json (envelope, TLS version, SNI). Every D
 DIR/attempts.log as "CODE MESSAGE-ID". The answer to DATA can be forced by writing DIR/control:
   "454 N"  answer 454 (SES throttling) to the next N messages, then accept
   "554"    answer 554 (SES: address not verified) to every message
+  "slow N" wait N seconds (fractions allowed) before answering MAIL, each RCPT and DATA, then accept and
+           clear the word (one slow session): each step stays inside a client's per-step timeout while the
+           whole session outlasts it
+  "450 ADDR" refuse the recipient ADDR once with 450 (the others are accepted), then accept
   ""       accept (the default)
 Usage: smtpd.py PORT DIR CERT KEY USER PASSWORD   (prints "ready" on stdout once it listens)
 CERT "-": plain SMTP, no STARTTLS offered (AUTH still required).
 """
+import asyncio
 import json
 import os
 import re
@@ -54,8 +59,42 @@ def next_index():
     return n
 
 
+def control_word():
+    cpath = os.path.join(workdir, "control")
+    return open(cpath).read().strip() if os.path.exists(cpath) else ""
+
+
+async def maybe_slow():
+    c = control_word()
+    if c.startswith("slow "):
+        await asyncio.sleep(float(c.split()[1]))
+
+
 class Handler:
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        await maybe_slow()
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await maybe_slow()
+        c = control_word()
+        if c.startswith("450 ") and c.split()[1] == address:
+            with open(os.path.join(workdir, "control"), "w") as f:
+                f.write("")
+            with open(os.path.join(workdir, "rcpt.log"), "a") as f:
+                f.write("450 %s\n" % address)
+            return "450 4.2.1 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
+        if control_word().startswith("slow "):
+            await maybe_slow()
+            with open(os.path.join(workdir, "control"), "w") as f:
+                f.write("")
         content = envelope.original_content or envelope.content
         m = re.search(rb"^Message-ID:\s*(\S+)", content, re.M | re.I)
         mid = m.group(1).decode("ascii", "replace") if m else "-"
