@@ -164,7 +164,9 @@ static struct snapshot *filtered(const struct snapshot *s, const struct rules *r
 			continue;
 		f->c[k] = *c;
 		f->c[k].si = shared_info_ref(c->si);
-		memset(&f->c[k].hist, 0, sizeof f->c[k].hist); /* the history is not needed, and not ours */
+		/* The histories are not needed, and not ours. */
+		memset(&f->c[k].hist, 0, sizeof f->c[k].hist);
+		memset(&f->c[k].hist_min, 0, sizeof f->c[k].hist_min);
 		k++;
 	}
 	return f;
