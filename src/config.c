@@ -212,6 +212,10 @@ static const struct key keys[] = {
 	{"LOOKOUT_NOTIFY_TEST", "test", 0, T_BOOL, "false", 0, 0, NULL, NULL,
 	 "lookout notify: send one test email with the current settings, say what worked or what to fix, and exit.",
 	 OFF(notify_test)},
+	{"LOOKOUT_NOTIFY_HEALTH", "health", 0, T_BOOL, "false", 0, 0, NULL, NULL,
+	 "lookout notify: exit 0 when a notifier is running on this alert log's state file and its loop went round "
+	 "within the last two minutes, 1 otherwise, saying which (for a container's health check).",
+	 OFF(notify_health)},
 	{"LOOKOUT_SILENCE_ALERT", "alert", 0, T_STRING, "", 0, 0, NULL, "KIND",
 	 "lookout silence: the alert kind to mute (container_down, health_failed, oom, restart_loop, high_cpu, "
 	 "high_memory, slow_response); empty: every kind.",

@@ -72,6 +72,7 @@ struct config {
 	char *sender_email, *recipient_emails, *public_url;
 	char *silences_file, *notify_state, *notify_follow;
 	bool notify_test;        /* lookout notify --test */
+	bool notify_health;      /* lookout notify --health */
 	char *silence_alert, *silence_for; /* lookout silence --alert KIND --for DURATION */
 	/* HTTP server (daemon) and `lookout report` (issue 6) */
 	char *listen;          /* "ADDR:PORT", "[V6]:PORT" or "off" */

@@ -496,6 +496,9 @@ static void *loop_main(void *arg)
 			state_save(n);
 		if (made)
 			pthread_cond_signal(&n->mail_cv);
+		/* The heartbeat `lookout notify --health` reads: the lock file's mtime, at least once a minute. */
+		if (n->lock_fd >= 0)
+			futimens(n->lock_fd, NULL);
 		int64_t due = notify_next_due(n->policy);
 		int64_t wait = n->check_interval_ms;
 		if (due != INT64_MAX && due - now < wait)
@@ -978,6 +981,49 @@ static int run_test(const struct config *cfg)
 	return rc;
 }
 
+/* Heartbeats older than this mean a stuck loop: it goes round at least once a minute. */
+#define HEALTH_MAX_AGE_S 120
+
+/* lookout notify --health: is a notifier running on this log's state file, and is its loop alive? */
+static int run_health(const struct config *cfg, const char *log_path)
+{
+	char *state = cfg->notify_state && *cfg->notify_state ? strdup(cfg->notify_state)
+	                                                      : dir_join(log_path, ".lookout-notify.state");
+	char lock[PATH_MAX];
+	if (!state || snprintf(lock, sizeof lock, "%s.lock", state) >= (int)sizeof lock) {
+		fprintf(stderr, "lookout: the notifier state path is too long\n");
+		free(state);
+		return 1;
+	}
+	int rc = 1;
+	int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0) {
+		printf("no notifier has run on %s (%s: %s)\n", state, lock, strerror(errno));
+	} else if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		printf("no notifier is running on %s\n", state);
+	} else if (errno != EWOULDBLOCK || fstat(fd, &st)) {
+		printf("cannot tell: %s: %s\n", lock, strerror(errno));
+	} else {
+		char buf[32] = "";
+		ssize_t r = pread(fd, buf, sizeof buf - 1, 0);
+		long pid = r > 0 ? strtol(buf, NULL, 10) : 0;
+		double age = (double)(now_wall_ms() - ((int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000)) / 1000;
+		if (age <= HEALTH_MAX_AGE_S) {
+			printf("notifier running (pid %ld) with the state file %s; its loop went round %.0f s ago\n", pid,
+			       state, age < 0 ? 0 : age);
+			rc = 0;
+		} else {
+			printf("notifier (pid %ld) holds %s but its loop has not gone round for %.0f s: stuck\n", pid, state,
+			       age);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	free(state);
+	return rc;
+}
+
 int notify_run(const struct config *cfg)
 {
 	if (cfg->notify_test)
@@ -998,6 +1044,13 @@ int notify_run(const struct config *cfg)
 	}
 	if (!(cfg->log_file && *cfg->log_file))
 		log_set_level((enum log_level)cfg->log_level);
+	if (cfg->notify_health) {
+		log_close();
+		return run_health(cfg, log_path);
+	}
+	/* No mail route at all: say so and wait rather than exit, so that a compose stack started without email
+	 * settings does not restart this service in a loop (its health check says it is not running). */
+	bool no_route = !(cfg->smtp_host && *cfg->smtp_host) && !(cfg->aws_region && *cfg->aws_region);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -1006,8 +1059,12 @@ int notify_run(const struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	char err[1024];
 	int st;
-	struct notifier *n = notifier_start(cfg, log_path, &st, err, sizeof err);
-	if (!n) {
+	struct notifier *n = NULL;
+	if (no_route) {
+		fprintf(stderr, "lookout: email alerts are off: neither AWS_REGION nor SMTP_HOST is set; waiting (set one "
+		                "and restart; lookout notify --test checks the settings)\n");
+		log_warn("email alerts are off: neither AWS_REGION nor SMTP_HOST is set");
+	} else if (!(n = notifier_start(cfg, log_path, &st, err, sizeof err))) {
 		fprintf(stderr, "lookout: %s\n", err);
 		log_close();
 		return st;
@@ -1023,7 +1080,8 @@ int notify_run(const struct config *cfg)
 		log_info("stopping (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	}
-	notifier_stop(n);
+	if (n)
+		notifier_stop(n);
 	log_info("stopped");
 	log_close();
 	return 0;

@@ -236,6 +236,28 @@ is "$st" 2 "a second lookout notify on the same alert log (same state file) exit
 echo "$out" | grep -q "another notifier (pid $NPID) already follows" && echo "$out" | grep -q "NOTIFY=false"
 ok $? "with one line naming the other's pid and what to do: $out"
 
+# --health: the running notifier is alive (exit 0, its pid); on a log nobody follows, not running (exit 1)
+out=$("$LOOKOUT" notify --health --follow "$LOG" 2>&1); st=$?
+is "$st" 0 "notify --health: the running notifier is alive ($out)"
+echo "$out" | grep -q "pid $NPID"
+ok $? "... and names its pid"
+mkdir -p "$W/nobody" "$W/idle"
+out=$("$LOOKOUT" notify --health --follow "$W/nobody/alerts.log" 2>&1); st=$?
+is "$st" 1 "notify --health on a log no notifier follows: exit 1 ($out)"
+# Without any mail route the service waits (no restart loop in a compose stack) and its health says so.
+env -u SMTP_HOST -u AWS_REGION "$LOOKOUT" notify --follow "$W/idle/alerts.log" 2>"$W/idle.err" &
+IPID=$!
+PIDS+=("$IPID")
+poll_until "grep -q 'email alerts are off' '$W/idle.err'" 20 0.1
+ok $? "no AWS_REGION nor SMTP_HOST: one line says email alerts are off"
+sleep 1
+kill -0 "$IPID" 2>/dev/null
+ok $? "... and the process waits instead of exiting"
+out=$("$LOOKOUT" notify --health --follow "$W/idle/alerts.log" 2>&1); st=$?
+is "$st" 1 "... while --health reports it is not notifying ($out)"
+kill -TERM "$IPID"; wait "$IPID"; st=$?
+is "$st" 0 "... and SIGTERM stops it with 0"
+
 # a corrupt state file is a runtime failure (1), not a bad setting (2)
 printf 'not a state file\n' >"$W/corrupt.state"
 out=$(LOOKOUT_NOTIFY_STATE=$W/corrupt.state timeout 30 "$LOOKOUT" notify --follow "$W/other-alerts.log" 2>&1); st=$?
