@@ -179,11 +179,28 @@ static void human_bytes(double v, char *buf, size_t len)
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
-static const char *probe_url(const struct web_opts *o, const struct snap_container *c)
+/* The container's health URL as people may see it (credentials hidden, url_redact) into out; NULL when it
+ * has none. */
+static const char *probe_url(const struct web_opts *o, const struct snap_container *c, char *out, size_t len)
 {
-	if (o->copts)
-		return collector_probe_url(o->copts, &c->si->info);
-	return container_label(&c->si->info, "lookout.url");
+	const char *url = o->copts ? collector_probe_url(o->copts, &c->si->info)
+	                           : container_label(&c->si->info, "lookout.url");
+	if (!url)
+		return NULL;
+	url_redact(url, out, len);
+	return out;
+}
+
+/* A label's value as people may see it: lookout.url, and any value holding a URL, with its credentials hidden
+ * (into out); other values as they are. */
+static const char *label_shown(const struct label *l, char *out, size_t len)
+{
+	if (!l->value)
+		return "";
+	if (strcmp(l->key ? l->key : "", "lookout.url") != 0 && !strstr(l->value, "://"))
+		return l->value;
+	url_redact(l->value, out, len);
+	return out;
 }
 
 /* The page's head and top bar; then <main id="live">. */
@@ -390,7 +407,8 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	                 c->state_since_ms > 0 ? since : "");
 	if (c->health != CHEALTH_NONE)
 		rc |= buf_printf(b, "<dt>health check</dt><dd>%s</dd>", container_health_name(c->health));
-	const char *url = probe_url(o, c);
+	char urlbuf[2048];
+	const char *url = probe_url(o, c, urlbuf, sizeof urlbuf);
 	if (url) {
 		rc |= kv(b, "health URL", url, 500);
 		if (c->probed && c->probe_ok)
@@ -412,7 +430,8 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 			rc |= buf_puts(b, i ? "<br>" : "");
 			rc |= html_escape(b, in->labels[i].key, 200);
 			rc |= buf_puts(b, "=");
-			rc |= html_escape(b, in->labels[i].value, 500);
+			char lv[2048];
+			rc |= html_escape(b, label_shown(&in->labels[i], lv, sizeof lv), 500);
 		}
 		if (in->nlabels > 40)
 			rc |= buf_printf(b, "<br><span class=\"dim\">and %zu more</span>", in->nlabels - 40);
@@ -576,7 +595,8 @@ static int container_json(cJSON *arr, const struct snap_container *c, const stru
 	rc |= jnum(j, "pids", mm ? c->m.pids : NAN, 0);
 	rc |= jnum(j, "response_ms", c->response_ms >= 0 ? c->response_ms : NAN, 0);
 	rc |= jnum(j, "http_status", c->http_status > 0 ? c->http_status : NAN, 0);
-	const char *url = probe_url(o, c);
+	char urlbuf[2048];
+	const char *url = probe_url(o, c, urlbuf, sizeof urlbuf);
 	if (url)
 		rc |= jstr(j, "probe_url", url);
 	else
@@ -591,8 +611,9 @@ static int container_json(cJSON *arr, const struct snap_container *c, const stru
 	for (size_t i = 0; labels && i < in->nlabels; i++) {
 		struct buf k;
 		buf_init(&k);
+		char lv[2048];
 		if (utf8_sanitize(&k, in->labels[i].key) == 0)
-			rc |= jstr(labels, k.data ? k.data : "", in->labels[i].value);
+			rc |= jstr(labels, k.data ? k.data : "", label_shown(&in->labels[i], lv, sizeof lv));
 		buf_free(&k);
 	}
 	cJSON *firing = cJSON_AddArrayToObject(j, "firing_alerts");

@@ -174,6 +174,63 @@ int main(void)
 	snapshot_unref(s);
 	series_free(&ser);
 
+	/* A probe URL's user:password@ is a secret: never in the page, the JSON or /metrics (label or --probe). */
+	char red[128];
+	url_redact("https://user:secret@web:8080/health?x=1", red, sizeof red);
+	is_str(red, "https://***@web:8080/health?x=1", "url_redact hides user:password@");
+	url_redact("http://web/health", red, sizeof red);
+	is_str(red, "http://web/health", "url_redact leaves a URL without credentials alone");
+	url_redact(NULL, red, sizeof red);
+	is_str(red, "", "url_redact of NULL is empty");
+	for (int via_flag = 0; via_flag < 2; via_flag++) {
+		struct container_info pin;
+		memset(&pin, 0, sizeof pin);
+		strcpy(pin.id, "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210");
+		pin.name = strdup("api");
+		pin.image = strdup("img");
+		pin.labels = calloc(2, sizeof *pin.labels);
+		pin.labels[0].key = strdup("lookout.url");
+		pin.labels[0].value = strdup(via_flag ? "http://web/other" : "http://user:secret@web:8080/health");
+		pin.labels[1].key = strdup("db");
+		pin.labels[1].value = strdup("postgres://app:secret@db/app");
+		pin.nlabels = 2;
+		pin.state = CSTATE_RUNNING;
+		struct snapshot *ps = snapshot_alloc(1);
+		ps->wall_ms = ps->tick_wall_ms = T0;
+		ps->engine_up = true;
+		ps->c[0].si = shared_info_new(&pin);
+		ps->c[0].state = CSTATE_RUNNING;
+		ps->c[0].up = true;
+		ps->c[0].response_ms = 12;
+		ps->c[0].http_status = 200;
+		ps->c[0].probed = ps->c[0].probe_ok = true;
+		char *probes[] = {"api=http://user:secret@web:8080/health"};
+		struct collector_opts copts;
+		memset(&copts, 0, sizeof copts);
+		copts.probes = probes;
+		copts.nprobes = 1;
+		struct web_opts po = o;
+		po.copts = via_flag ? &copts : NULL;
+		const char *how = via_flag ? "--probe" : "lookout.url";
+		buf_init(&b);
+		ok(web_page(&b, ps, &po, false) == 0 && b.data && !strstr(b.data, "secret") &&
+		       strstr(b.data, "http://***@web:8080/health"),
+		   "page (%s): the health URL and URL labels are shown without the password", how);
+		buf_reset(&b);
+		ok(web_snapshot_json(&b, ps, &po) == 0 && b.data && !strstr(b.data, "secret"),
+		   "snapshot.json (%s): no password", how);
+		j = cJSON_Parse(b.data ? b.data : "");
+		c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "containers"), 0);
+		const char *pu = cJSON_GetStringValue(cJSON_GetObjectItem(c0, "probe_url"));
+		is_str(pu ? pu : "(none)", "http://***@web:8080/health", "snapshot.json (%s): probe_url redacted", how);
+		cJSON_Delete(j);
+		buf_reset(&b);
+		ok(web_metrics(&b, ps, &po, NULL) == 0 && b.data && !strstr(b.data, "secret"), "/metrics (%s): no password",
+		   how);
+		buf_free(&b);
+		snapshot_unref(ps);
+	}
+
 	/* A secret key (no flag) is never echoed in an error, and has no flag. */
 	struct config cfg;
 	char err[512];
