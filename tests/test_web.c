@@ -41,6 +41,8 @@ int main(void)
 	is_str(esc("caf\xc3\xa9 \xe2\x98\x83", 0), "caf\xc3\xa9 \xe2\x98\x83", "valid UTF-8 passes");
 	is_str(esc("a\xff" "b", 0), "a\xef\xbf\xbd" "b", "an invalid byte becomes U+FFFD");
 	is_str(esc("a\x1b[31mb", 0), "a\xef\xbf\xbd[31mb", "an escape byte becomes U+FFFD");
+	is_str(esc("a\tb\nc\rd\x7f" "e", 0), "a\tb\nc\xef\xbf\xbd" "d\xef\xbf\xbd" "e",
+	       "tab and newline pass, CR and DEL become U+FFFD (as html.h says)");
 	is_str(esc("a\xc2\x85" "b", 0), "a\xef\xbf\xbd\xef\xbf\xbd" "b", "a C1 control is not passed");
 	is_str(esc("\xc3\xa9\xc3\xa9", 3), "\xc3\xa9\xef\xbf\xbd", "a sequence cut by the byte limit is not passed half");
 	is_str(esc("\xed\xa0\x80", 0), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", "a UTF-16 surrogate is invalid");
