@@ -668,57 +668,120 @@ static bool matches(const struct snap_container *c, const char *want)
 	return n >= 4 && strncmp(c->si->info.id, want, n) == 0;
 }
 
+/* Appends v as a JSON number rounded to decimals, or null when it is not a number. */
+static int jbuf_num(struct buf *b, double v, int decimals)
+{
+	if (isnan(v) || isinf(v))
+		return buf_puts(b, "null");
+	return buf_printf(b, "%.*f", decimals, v);
+}
+
+/* Appends v as a JSON string (made valid UTF-8, then escaped by cJSON as every other string of the API). */
+static int jbuf_str(struct buf *b, const char *v)
+{
+	struct buf t;
+	buf_init(&t);
+	int rc = utf8_sanitize(&t, v ? v : "");
+	cJSON *j = rc ? NULL : cJSON_CreateString(t.data ? t.data : "");
+	char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+	rc = text ? buf_puts(b, text) : -1;
+	free(text);
+	cJSON_Delete(j);
+	buf_free(&t);
+	return rc;
+}
+
+/* The index of the first point of v at or after t_ms (v->count when none). */
+static size_t first_at_or_after(const struct series_view *v, int64_t t_ms)
+{
+	size_t lo = 0, hi = v->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (series_view_get(v, mid).wall_ms < t_ms)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The part of the minute series older than the per-tick one, from start: [*from, *to) of c->hist_min. */
+static void minute_range(const struct snap_container *c, int64_t start, size_t *from, size_t *to)
+{
+	*from = first_at_or_after(&c->hist_min, start);
+	*to = c->hist.count ? first_at_or_after(&c->hist_min, series_view_get(&c->hist, 0).wall_ms) : c->hist_min.count;
+	if (*to < *from)
+		*to = *from;
+}
+
+static int point_json(struct buf *b, const struct point *p, bool first)
+{
+	char t[32];
+	fmt_iso8601_ms(p->wall_ms, t, sizeof t);
+	int rc = buf_printf(b, "%s{\"t\":\"%s\",\"cpu_pct\":", first ? "" : ",", t);
+	rc |= jbuf_num(b, p->cpu_pct, 2) | buf_puts(b, ",\"mem_pct\":") | jbuf_num(b, p->mem_pct, 2);
+	rc |= buf_puts(b, ",\"mem_used_mb\":") | jbuf_num(b, p->mem_used_mb, 2);
+	rc |= buf_puts(b, ",\"response_ms\":") | jbuf_num(b, p->response_ms >= 0 ? p->response_ms : NAN, 0);
+	rc |= buf_printf(b, ",\"status\":\"%s\"}", status_word(p->status));
+	return rc;
+}
+
 int web_history_json(struct buf *b, const struct snapshot *s, const char *container, int64_t window_ms)
 {
-	cJSON *root = cJSON_CreateObject();
-	if (!root)
-		return -1;
-	int rc = 0;
-	size_t found = 0;
-	rc |= jnum(root, "window_s", window_ms > 0 ? (double)window_ms / 1000 : NAN, 3);
-	cJSON *arr = cJSON_AddArrayToObject(root, "containers");
+	bool all = !container || !*container;
+	if (all && window_ms > WEB_HISTORY_ALL_MAX_WINDOW_MS) {
+		buf_reset(b);
+		return buf_printf(b, "window: at most %lld minutes without container= (ask for one container to reach "
+		                     "back 24 h)\n", (long long)(WEB_HISTORY_ALL_MAX_WINDOW_MS / 60000)) ? -1 : 2;
+	}
+	if (all && window_ms <= 0)
+		window_ms = WEB_HISTORY_ALL_DEFAULT_WINDOW_MS;
 	int64_t start = s && window_ms > 0 ? s->wall_ms - window_ms : INT64_MIN;
-	for (size_t i = 0; s && arr && i < s->n; i++) {
+	/* Count first: a response never holds more than WEB_HISTORY_MAX_POINTS points. */
+	size_t found = 0, total = 0;
+	for (size_t i = 0; s && i < s->n; i++) {
 		const struct snap_container *c = &s->c[i];
 		if (!matches(c, container))
 			continue;
 		found++;
-		cJSON *j = cJSON_CreateObject();
-		if (!j || !cJSON_AddItemToArray(arr, j)) {
-			cJSON_Delete(j);
-			rc = -1;
-			break;
-		}
-		rc |= jstr(j, "id", c->si->info.id) | jstr(j, "name", cname(c));
-		cJSON *pts = cJSON_AddArrayToObject(j, "points");
-		/* Older than the per-tick history (an hour): the day-long one, a point a minute. */
-		int64_t tick_oldest = c->hist.count ? series_view_get(&c->hist, 0).wall_ms : INT64_MAX;
-		size_t nmin = c->hist_min.count;
-		for (size_t k = 0; pts && k < nmin + c->hist.count; k++) {
-			const struct point pv = k < nmin ? series_view_get(&c->hist_min, k)
-			                                 : series_view_get(&c->hist, k - nmin),
-			                   *p = &pv;
-			if (p->wall_ms < start || (k < nmin && p->wall_ms >= tick_oldest))
-				continue;
-			cJSON *pj = cJSON_CreateObject();
-			if (!pj || !cJSON_AddItemToArray(pts, pj)) {
-				cJSON_Delete(pj);
-				rc = -1;
-				break;
-			}
-			rc |= jtime(pj, "t", p->wall_ms);
-			rc |= jnum(pj, "cpu_pct", p->cpu_pct, 2) | jnum(pj, "mem_pct", p->mem_pct, 2);
-			rc |= jnum(pj, "mem_used_mb", p->mem_used_mb, 2);
-			rc |= jnum(pj, "response_ms", p->response_ms >= 0 ? p->response_ms : NAN, 0);
-			rc |= jstr(pj, "status", status_word(p->status));
-		}
-		rc |= pts ? 0 : -1;
+		size_t mf, mt;
+		minute_range(c, start, &mf, &mt);
+		total += mt - mf + c->hist.count - first_at_or_after(&c->hist, start);
 	}
-	if (container && *container && !found) {
-		cJSON_Delete(root);
+	if (!all && !found)
 		return 1;
+	if (total > WEB_HISTORY_MAX_POINTS) {
+		buf_reset(b);
+		return buf_printf(b, "%zu points in that window, more than the %d one response holds: ask for one "
+		                     "container (container=) or a shorter window\n",
+		                  total, WEB_HISTORY_MAX_POINTS) ? -1 : 2;
 	}
-	return emit(b, root, rc || !arr);
+	int rc = buf_puts(b, "{\"window_s\":") | jbuf_num(b, window_ms > 0 ? (double)window_ms / 1000 : NAN, 3);
+	rc |= buf_puts(b, ",\"containers\":[");
+	bool first_c = true;
+	for (size_t i = 0; s && i < s->n && !rc; i++) {
+		const struct snap_container *c = &s->c[i];
+		if (!matches(c, container))
+			continue;
+		rc |= buf_puts(b, first_c ? "{\"id\":" : ",{\"id\":") | jbuf_str(b, c->si->info.id);
+		rc |= buf_puts(b, ",\"name\":") | jbuf_str(b, cname(c)) | buf_puts(b, ",\"points\":[");
+		first_c = false;
+		/* Older than the per-tick history (an hour): the day-long one, a point a minute. */
+		size_t mf, mt;
+		minute_range(c, start, &mf, &mt);
+		bool first_p = true;
+		for (size_t k = mf; k < mt && !rc; k++, first_p = false) {
+			const struct point p = series_view_get(&c->hist_min, k);
+			rc |= point_json(b, &p, first_p);
+		}
+		for (size_t k = first_at_or_after(&c->hist, start); k < c->hist.count && !rc; k++, first_p = false) {
+			const struct point p = series_view_get(&c->hist, k);
+			rc |= point_json(b, &p, first_p);
+		}
+		rc |= buf_puts(b, "]}");
+	}
+	rc |= buf_puts(b, "]}\n");
+	return rc ? -1 : 0;
 }
 
 static int transition_json(cJSON *arr, const struct alert_transition *t)

@@ -143,6 +143,26 @@ int main(void)
 	   "history.json: five points by name");
 	cJSON_Delete(j);
 	buf_reset(&b);
+	ok(web_history_json(&b, s, NULL, 0) == 0 && (j = cJSON_Parse(b.data)) != NULL,
+	   "history.json of every container parses with a hostile name");
+	c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "containers"), 0);
+	name = c0 ? cJSON_GetStringValue(cJSON_GetObjectItem(c0, "name")) : NULL;
+	ok(name && strcmp(name, "we\"b\\\n<x>\xef\xbf\xbd") == 0, "history.json: the hostile name comes back");
+	cJSON *p0 = c0 ? cJSON_GetArrayItem(cJSON_GetObjectItem(c0, "points"), 3) : NULL;
+	ok(p0 && cJSON_GetNumberValue(cJSON_GetObjectItem(p0, "cpu_pct")) == 1.5 &&
+	       cJSON_IsNull(cJSON_GetObjectItem(p0, "response_ms")) &&
+	       strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(p0, "status")), "down") == 0 &&
+	       strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(p0, "t")), "2026-11-24T05:00:06.000Z") == 0,
+	   "history.json: a point's time, number, null and status");
+	ok(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "window_s")) == 900,
+	   "history.json: without container= the window is 15 minutes unless asked");
+	cJSON_Delete(j);
+	buf_reset(&b);
+	is_int(web_history_json(&b, s, NULL, 3600001), 2, "history.json: over an hour without container= is refused");
+	ok(b.data && strstr(b.data, "without container="), "... with a reason");
+	buf_reset(&b);
+	is_int(web_history_json(&b, s, "we\"b\\\n<x>\xff", 86400000), 0, "history.json: 24 h of one container is fine");
+	buf_reset(&b);
 	is_int(web_history_json(&b, s, "nobody", 0), 1, "history.json: an unknown container is 1 (404)");
 	buf_reset(&b);
 	ok(web_alerts_json(&b, s) == 0 && (j = cJSON_Parse(b.data)) != NULL &&
@@ -175,6 +195,46 @@ int main(void)
 	buf_free(&b);
 	snapshot_unref(s);
 	series_free(&ser);
+
+	/* At most WEB_HISTORY_MAX_POINTS points a response: 30 containers with an hour at 1 s are too many. */
+	{
+		enum { NC = 30 };
+		struct series big;
+		series_init(&big, 3600, 1000);
+		for (int i = 0; i < 3600; i++) {
+			struct point p = {T0 + i * 1000LL, 1, 2, 3, 4, PT_UP};
+			series_append(&big, &p);
+		}
+		struct snapshot *bs = snapshot_alloc(NC);
+		bs->wall_ms = bs->tick_wall_ms = T0 + 3600 * 1000LL;
+		for (int i = 0; i < NC; i++) {
+			struct container_info bi;
+			memset(&bi, 0, sizeof bi);
+			snprintf(bi.id, sizeof bi.id, "%064d", i);
+			char nm[32];
+			snprintf(nm, sizeof nm, "c%02d\x01\x7f\"", i);
+			bi.name = strdup(nm);
+			bs->c[i].si = shared_info_new(&bi);
+			bs->c[i].state = CSTATE_RUNNING;
+			series_view_take(&big, 0, &bs->c[i].hist);
+		}
+		buf_init(&b);
+		is_int(web_history_json(&b, bs, NULL, 3600000), 2, "history.json: 108000 points are refused");
+		ok(b.data && strstr(b.data, "108000 points"), "... saying how many");
+		buf_reset(&b);
+		is_int(web_history_json(&b, bs, "", 900000), 0, "history.json: 15 minutes of 30 containers are fine");
+		j = cJSON_Parse(b.data ? b.data : "");
+		cJSON *arr = cJSON_GetObjectItem(j, "containers");
+		ok(cJSON_GetArraySize(arr) == NC &&
+		       cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 29), "points")) == 900 &&
+		       strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 29), "name")),
+		              "c29\x01\x7f\"") == 0,
+		   "... valid JSON: 30 containers, 900 points each, control characters in a name escaped");
+		cJSON_Delete(j);
+		buf_free(&b);
+		snapshot_unref(bs);
+		series_free(&big);
+	}
 
 	/* A probe URL's user:password@ is a secret: never in the page, the JSON or /metrics (label or --probe). */
 	char red[128];
