@@ -79,6 +79,61 @@ static const char *status_word(uint8_t st)
 	return st == PT_UP ? "up" : st == PT_UNHEALTHY ? "unhealthy" : st == PT_DOWN ? "down" : "unknown";
 }
 
+/* The index of the first point of v at or after t_ms (v->count when none). */
+static size_t first_at_or_after(const struct series_view *v, int64_t t_ms)
+{
+	size_t lo = 0, hi = v->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (series_view_get(v, mid).wall_ms < t_ms)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The part of the minute series older than the per-tick one, from start: [*from, *to) of c->hist_min. */
+static void minute_range(const struct snap_container *c, int64_t start, size_t *from, size_t *to)
+{
+	*from = first_at_or_after(&c->hist_min, start);
+	*to = c->hist.count ? first_at_or_after(&c->hist_min, series_view_get(&c->hist, 0).wall_ms) : c->hist_min.count;
+	if (*to < *from)
+		*to = *from;
+}
+
+
+/* The history of one container from start as one sequence: the minute series (the last 24 h) for the part
+ * older than the per-tick series' first point, then the per-tick series (the last hour). */
+struct merged {
+	const struct series_view *min, *tick;
+	size_t min_from, min_to, tick_from, count;
+};
+
+static void merged_init(struct merged *m, const struct snap_container *c, int64_t start)
+{
+	m->min = &c->hist_min;
+	m->tick = &c->hist;
+	minute_range(c, start, &m->min_from, &m->min_to);
+	m->tick_from = first_at_or_after(&c->hist, start);
+	m->count = m->min_to - m->min_from + c->hist.count - m->tick_from;
+}
+
+/* Point i (0 = oldest); *minute: it is a minute average (one point a minute, not one a tick). */
+static struct point merged_get(const struct merged *m, size_t i, bool *minute)
+{
+	size_t nmin = m->min_to - m->min_from;
+	*minute = i < nmin;
+	return i < nmin ? series_view_get(m->min, m->min_from + i) : series_view_get(m->tick, m->tick_from + i - nmin);
+}
+
+/* Points further apart than this are a gap (not watched, or lookout stopped): three intervals, or three
+ * minutes where the minute series is involved. */
+static int64_t gap_between(double interval_s, bool minute)
+{
+	return minute ? 180000 : (int64_t)llround(3 * (interval_s > 0 ? interval_s : 2) * 1000);
+}
+
 static int push_span(struct html_span **v, size_t *n, size_t *cap, int64_t from, int64_t to, uint8_t st)
 {
 	if (to < from)
@@ -106,17 +161,22 @@ int web_spans(const struct snap_container *c, int64_t start_ms, int64_t end_ms, 
 	*out = NULL;
 	*n = 0;
 	size_t cap = 0;
-	const struct series_view *v = &c->hist;
-	int64_t gap_ms = (int64_t)llround(3 * (interval_s > 0 ? interval_s : 2) * 1000);
+	struct merged v;
+	merged_init(&v, c, INT64_MIN);
 	uint8_t live = live_status(c);
-	size_t count = v->count;
+	size_t count = v.count;
+	bool minute, next_minute = false;
 	struct point last = {.wall_ms = INT64_MIN, .status = PT_NONE};
 	if (count)
-		series_view_last(v, &last);
+		last = merged_get(&v, count - 1, &minute);
 	int64_t newest = last.wall_ms;
+	struct point next = count ? merged_get(&v, 0, &next_minute) : last;
 	for (size_t i = 0; i < count; i++) {
-		const struct point pv = series_view_get(v, i), *p = &pv;
-		int64_t to = i + 1 < count ? series_view_get(v, i + 1).wall_ms : end_ms;
+		const struct point pv = next, *p = &pv;
+		minute = next_minute;
+		if (i + 1 < count)
+			next = merged_get(&v, i + 1, &next_minute);
+		int64_t to = i + 1 < count ? next.wall_ms : end_ms;
 		if (i + 1 == count && live != p->status)
 			to = c->state_since_ms > p->wall_ms ? c->state_since_ms : p->wall_ms;
 		if (to <= start_ms || p->wall_ms >= end_ms)
@@ -125,6 +185,7 @@ int web_spans(const struct snap_container *c, int64_t start_ms, int64_t end_ms, 
 		if (to > end_ms)
 			to = end_ms;
 		uint8_t st = p->status;
+		int64_t gap_ms = gap_between(interval_s, minute || (i + 1 < count && next_minute));
 		if (i + 1 < count && to - p->wall_ms > gap_ms) {
 			/* Not watched (or lookout stopped) in between: the point holds for one interval, then unknown. */
 			int64_t known = p->wall_ms + gap_ms / 3;
@@ -306,14 +367,14 @@ struct chart_data {
 	size_t n;
 };
 
-/* The points at or after start; a gap of more than three intervals gets a NaN point, so lines break there. */
+/* The points at or after start (older than an hour: the minute averages); a gap of more than three intervals
+ * (three minutes between minute points) gets a NaN point, so lines break there. */
 static int chart_data_take(const struct snap_container *c, int64_t start, double interval_s, struct chart_data *d)
 {
 	memset(d, 0, sizeof *d);
-	size_t count = c->hist.count, first = 0;
-	while (first < count && series_view_get(&c->hist, first).wall_ms < start)
-		first++;
-	size_t n = count - first;
+	struct merged v;
+	merged_init(&v, c, start);
+	size_t n = v.count;
 	if (!n)
 		return 0;
 	size_t cap = 2 * n;
@@ -323,11 +384,11 @@ static int chart_data_take(const struct snap_container *c, int64_t start, double
 	d->resp = malloc(cap * sizeof *d->resp);
 	if (!d->t || !d->cpu || !d->mem || !d->resp)
 		return -1;
-	int64_t gap_ms = (int64_t)llround(3 * (interval_s > 0 ? interval_s : 2) * 1000);
 	size_t k = 0;
+	bool minute, prev_minute = false;
 	for (size_t i = 0; i < n; i++) {
-		const struct point pv = series_view_get(&c->hist, first + i), *p = &pv;
-		if (k && p->wall_ms - d->t[k - 1] > gap_ms) {
+		const struct point pv = merged_get(&v, i, &minute), *p = &pv;
+		if (k && p->wall_ms - d->t[k - 1] > gap_between(interval_s, minute || prev_minute)) {
 			d->t[k] = d->t[k - 1] + 1;
 			d->cpu[k] = d->mem[k] = d->resp[k] = NAN;
 			k++;
@@ -337,6 +398,7 @@ static int chart_data_take(const struct snap_container *c, int64_t start, double
 		d->mem[k] = p->mem_pct;
 		d->resp[k] = p->response_ms >= 0 ? p->response_ms : NAN;
 		k++;
+		prev_minute = minute;
 	}
 	d->n = k;
 	return 0;
@@ -446,7 +508,12 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	}
 	char title[64];
 	struct html_series resp = {"response ms", "l-resp", d.t, d.resp, d.n};
-	snprintf(title, sizeof title, "Response time (ms), last %lld min", (long long)(window / 60000));
+	char span[32];
+	if (window > 2 * 3600000LL && window % 3600000 == 0)
+		snprintf(span, sizeof span, "%lld h", (long long)(window / 3600000));
+	else
+		snprintf(span, sizeof span, "%lld min", (long long)(window / 60000));
+	snprintf(title, sizeof title, "Response time (ms), last %s", span);
 	rc |= buf_printf(b, "<h3>%s</h3>", title);
 	bool any_resp = false;
 	for (size_t i = 0; i < d.n && !any_resp; i++)
@@ -457,7 +524,7 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	} else
 		rc |= buf_puts(b, "<p class=\"dim\">No health URL: set the label lookout.url or --probe NAME=URL.</p>");
 	struct html_series cm[2] = {{"CPU %", "l-cpu", d.t, d.cpu, d.n}, {"memory %", "l-mem", d.t, d.mem, d.n}};
-	snprintf(title, sizeof title, "CPU and memory (%%), last %lld min", (long long)(window / 60000));
+	snprintf(title, sizeof title, "CPU and memory (%%), last %s", span);
 	rc |= buf_printf(b, "<h3>%s</h3>", title);
 	struct html_chart cch = {title, "%", start, end, 0, NAN, cm, 2};
 	rc |= html_line_chart(b, &cch);
@@ -467,7 +534,7 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	size_t nsp;
 	if (web_spans(c, start, end, o->interval_s, &sp, &nsp))
 		return -1;
-	rc |= buf_printf(b, "<h3>Up/down, last %lld min</h3>", (long long)(window / 60000));
+	rc |= buf_printf(b, "<h3>Up/down, last %s</h3>", span);
 	rc |= html_timeline(b, sp, nsp, start, end);
 	rc |= html_period_list(b, sp, nsp, nsp && sp[nsp - 1].status != PT_UP && sp[nsp - 1].to_ms >= end);
 	free(sp);
@@ -689,29 +756,6 @@ static int jbuf_str(struct buf *b, const char *v)
 	cJSON_Delete(j);
 	buf_free(&t);
 	return rc;
-}
-
-/* The index of the first point of v at or after t_ms (v->count when none). */
-static size_t first_at_or_after(const struct series_view *v, int64_t t_ms)
-{
-	size_t lo = 0, hi = v->count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (series_view_get(v, mid).wall_ms < t_ms)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* The part of the minute series older than the per-tick one, from start: [*from, *to) of c->hist_min. */
-static void minute_range(const struct snap_container *c, int64_t start, size_t *from, size_t *to)
-{
-	*from = first_at_or_after(&c->hist_min, start);
-	*to = c->hist.count ? first_at_or_after(&c->hist_min, series_view_get(&c->hist, 0).wall_ms) : c->hist_min.count;
-	if (*to < *from)
-		*to = *from;
 }
 
 static int point_json(struct buf *b, const struct point *p, bool first)

@@ -48,8 +48,9 @@ int web_alerts_json(struct buf *b, const struct snapshot *s);
 /* Prometheus text format 0.0.4. proc may be NULL. */
 int web_metrics(struct buf *b, const struct snapshot *s, const struct web_opts *o, const struct web_proc *proc);
 
-/* The up/unhealthy/down spans of one container over [start_ms, end_ms): each point holds until the next, a
- * gap longer than three intervals is unknown, and the engine's newer state (an event between ticks) takes
+/* The up/unhealthy/down spans of one container over [start_ms, end_ms), from its per-tick history and, before
+ * that history's first point, the minute series (a minute's worst status): each point holds until the next, a
+ * gap longer than three intervals (three minutes between minute points) is unknown, and the engine's newer state (an event between ticks) takes
  * over from when it began. *out is malloc'd (free it). 0 or -1 (ENOMEM). */
 int web_spans(const struct snap_container *c, int64_t start_ms, int64_t end_ms, double interval_s,
               struct html_span **out, size_t *n);

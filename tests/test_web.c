@@ -1,6 +1,7 @@
 /* test_web.c — the HTTP server's views without a network: HTML escaping, the live page, JSON and Prometheus
  * output of a snapshot holding hostile text (quotes, a newline, markup, an escape byte, invalid UTF-8), the
- * up/down spans behind the timeline, window parsing, and that a secret key is never echoed in an error. */
+ * up/down spans behind the timeline (also over 24 h through the minute series), window parsing, the limits of
+ * /api/history.json, probe URL passwords never shown, and that a secret key is never echoed in an error. */
 #include "autoconfig.h"
 
 #include <cJSON.h>
@@ -234,6 +235,65 @@ int main(void)
 		buf_free(&b);
 		snapshot_unref(bs);
 		series_free(&big);
+	}
+
+	/* ?window=24h: the page's charts, timeline and period list reach back past the hour of per-tick points
+	 * through the minute series: a down stretch 7 hours ago is listed, the CPU line starts at the left. */
+	{
+		int64_t now = T0 + 86400000LL;
+		struct series mins, ticks;
+		series_init(&mins, 1440, 60000);
+		series_init(&ticks, 1800, 2000);
+		for (int i = 0; i < 1440; i++) {
+			struct point p = {now - 86400000LL + i * 60000LL, 90, 50, 100, -1, i >= 1000 && i < 1030 ? PT_DOWN : PT_UP};
+			series_append(&mins, &p);
+		}
+		for (int i = 0; i < 300; i++) {
+			struct point p = {now - 600000 + i * 2000LL, 1.5f, 2.5f, 3, -1, PT_UP};
+			series_append(&ticks, &p);
+		}
+		struct container_info di;
+		memset(&di, 0, sizeof di);
+		strcpy(di.id, "aaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccdddd");
+		di.name = strdup("day");
+		struct snapshot *ds = snapshot_alloc(1);
+		ds->wall_ms = ds->tick_wall_ms = now;
+		ds->c[0].si = shared_info_new(&di);
+		ds->c[0].state = CSTATE_RUNNING;
+		ds->c[0].up = true;
+		ds->c[0].state_since_ms = now - 86400000LL;
+		ds->c[0].response_ms = -1;
+		series_view_take(&mins, 0, &ds->c[0].hist_min);
+		series_view_take(&ticks, 0, &ds->c[0].hist);
+		int64_t down_from = now - 86400000LL + 1000 * 60000LL, down_to = down_from + 30 * 60000LL;
+
+		ok(web_spans(&ds->c[0], now - 86400000LL, now, 2.0, &sp, &n) == 0 && n == 3 && sp[0].status == PT_UP &&
+		       sp[1].status == PT_DOWN && sp[1].from_ms == down_from && sp[1].to_ms == down_to &&
+		       sp[2].status == PT_UP && sp[2].to_ms == now,
+		   "spans over 24 h: up, the down half hour from the minute series, up to now (no unknown)");
+		for (size_t i = 0; i < n && n != 3; i++)
+			printf("# span %zu: %lld..%lld %d\n", i, (long long)(sp[i].from_ms - now), (long long)(sp[i].to_ms - now),
+			       sp[i].status);
+		free(sp);
+
+		struct web_opts dopt = o;
+		dopt.window_ms = 86400000LL;
+		buf_init(&b);
+		ok(web_page(&b, ds, &dopt, false) == 0 && b.data, "the page renders a 24 h window");
+		char want[128];
+		snprintf(want, sizeof want, "data-kind=\"down\" data-from=\"%lld\" data-to=\"%lld\"", (long long)down_from,
+		         (long long)down_to);
+		ok(b.data && strstr(b.data, want), "page: the down half hour 7 h ago is in the period list");
+		ok(b.data && strstr(b.data, "Up/down, last 24 h") && !strstr(b.data, "data-kind=\"unknown\""),
+		   "page: the timeline covers 24 h with nothing unknown");
+		const char *cpu = b.data ? strstr(b.data, "<path class=\"l-cpu\" d=\"M") : NULL;
+		double x0 = cpu ? atof(cpu + strlen("<path class=\"l-cpu\" d=\"M")) : 1e9;
+		ok(x0 < 50, "page: the CPU line starts at the left edge of the 24 h chart (x %.1f)", x0);
+		ok(b.data && strstr(b.data, ">100%</text>"), "page: the 90 %% CPU of the minute series sets the scale");
+		buf_free(&b);
+		snapshot_unref(ds);
+		series_free(&mins);
+		series_free(&ticks);
 	}
 
 	/* A probe URL's user:password@ is a secret: never in the page, the JSON or /metrics (label or --probe). */
