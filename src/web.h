@@ -50,8 +50,8 @@ int web_metrics(struct buf *b, const struct snapshot *s, const struct web_opts *
 
 /* The up/unhealthy/down spans of one container over [start_ms, end_ms), from its per-tick history and, before
  * that history's first point, the minute series (a minute's worst status): each point holds until the next, a
- * gap longer than three intervals (three minutes between minute points) is unknown, and the engine's newer state (an event between ticks) takes
- * over from when it began. *out is malloc'd (free it). 0 or -1 (ENOMEM). */
+ * gap longer than three intervals (three minutes between minute points) is unknown, and the engine's newer
+ * state (an event between ticks) takes over from when it began. *out is malloc'd (free it). 0 or -1 (ENOMEM). */
 int web_spans(const struct snap_container *c, int64_t start_ms, int64_t end_ms, double interval_s,
               struct html_span **out, size_t *n);
 
