@@ -587,19 +587,6 @@ static const char *probe_url_of(const struct collector *c, const struct tracked 
 	return collector_probe_url(&c->o, &t->si->info);
 }
 
-/* A URL as it may be shown: without user:password@ (secrets are never logged). Everything up to the last '@'
- * after the scheme goes: over-redacting a path that holds an '@' is harmless, leaking a password is not. */
-static void url_shown(const char *url, char *out, size_t len)
-{
-	const char *scheme = strstr(url, "://");
-	const char *host = scheme ? scheme + 3 : url;
-	const char *at = strrchr(host, '@');
-	if (at)
-		snprintf(out, len, "%.*s***@%s", (int)(host - url), url, at + 1);
-	else
-		snprintf(out, len, "%s", url);
-}
-
 /* Hands the container's URL to the prober and takes its newest result; never waits for the network. */
 static void probe_update(struct collector *c, struct tracked *t)
 {
@@ -620,7 +607,7 @@ static void probe_update(struct collector *c, struct tracked *t)
 	if (!t->probe_url || strcmp(t->probe_url, url) != 0) {
 		stop_probing(c, t);
 		char shown[600];
-		url_shown(url, shown, sizeof shown);
+		url_redact(url, shown, sizeof shown);
 		if (prober_watch(c->prober, t->id, url)) {
 			/* Configured but unusable: a failed check the user sees, not a silent no-op. */
 			memset(&t->probe, 0, sizeof t->probe);
@@ -641,7 +628,7 @@ static void probe_update(struct collector *c, struct tracked *t)
 		if (r.failure != PROBE_OK) {
 			/* The URL goes with the reason: a person must see which check failed. */
 			char shown[600], why[256];
-			url_shown(url, shown, sizeof shown);
+			url_redact(url, shown, sizeof shown);
 			snprintf(why, sizeof why, "%s", r.error);
 			snprintf(r.error, sizeof r.error, "%.120s: %.120s", shown, why);
 		}

@@ -9,9 +9,10 @@
 
 #include "util.h"
 
-/* Appends s escaped for HTML text and attribute values (& < > " ' become entities). Control characters and
- * bytes of invalid UTF-8 become U+FFFD, so untrusted text can never open a tag, close an attribute or smuggle
- * terminal bytes. At most max_bytes bytes of s are taken (0 = all). s NULL appends nothing. 0 or -1 (ENOMEM). */
+/* Appends s escaped for HTML text and attribute values (& < > " ' become entities). Tab and newline pass as
+ * they are (harmless in HTML; a <pre> of health output keeps its lines); every other control character (C0
+ * including CR, DEL, C1) and bytes of invalid UTF-8 become U+FFFD, so untrusted text can never open a tag,
+ * close an attribute or smuggle terminal bytes. At most max_bytes bytes of s are taken (0 = all). s NULL appends nothing. 0 or -1 (ENOMEM). */
 int html_escape(struct buf *b, const char *s, size_t max_bytes);
 
 /* Appends s made valid UTF-8 (bad bytes become U+FFFD, NUL ends it); for JSON encoders that escape control

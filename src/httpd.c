@@ -31,6 +31,9 @@
 #define PER_IP_LIMIT 32            /* at once, one address (a browser opens several) */
 #define CONNECTION_MEMORY (32 * 1024) /* per connection: request line, headers, buffers */
 #define CONNECTION_TIMEOUT_S 15
+/* Threads answering requests, each with its share of the connections: a big response on one does not hold
+ * up /healthz on another. */
+#define THREAD_POOL_SIZE 4
 
 struct httpd {
 	struct MHD_Daemon *d;
@@ -351,6 +354,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			buf_free(&b);
 			return respond_text(conn, MHD_HTTP_NOT_FOUND, "no such container is watched\n");
 		}
+		if (rc == 2) { /* too much at once: b holds why */
+			snapshot_unref(s);
+			enum MHD_Result ret = respond_text(conn, MHD_HTTP_BAD_REQUEST, b.data ? b.data : "too many points\n");
+			buf_free(&b);
+			return ret;
+		}
 	} else if (strcmp(url, "/metrics") == 0) {
 		struct web_proc proc;
 		read_proc(&proc);
@@ -446,13 +455,14 @@ int httpd_start(const struct config *cfg, struct collector *c, const struct coll
 		free(h);
 		return 1;
 	}
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG; /* with THREAD_POOL_SIZE workers */
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	                        (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_EXTERNAL_LOGGER,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_THREAD_POOL_SIZE,
+	                        (unsigned)THREAD_POOL_SIZE, MHD_OPTION_EXTERNAL_LOGGER,
 	                        mhd_log, NULL, MHD_OPTION_END);
 	if (!h->d) {
 		snprintf(err, errlen, "HTTP server: libmicrohttpd would not start on %s", where);

@@ -398,3 +398,18 @@ char *xstrdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
+
+void url_redact(const char *url, char *out, size_t len)
+{
+	if (!url) {
+		snprintf(out, len, "%s", "");
+		return;
+	}
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme ? scheme + 3 : url;
+	const char *at = strrchr(host, '@');
+	if (at)
+		snprintf(out, len, "%.*s***@%s", (int)(host - url), url, at + 1);
+	else
+		snprintf(out, len, "%s", url);
+}

@@ -46,6 +46,12 @@ int parse_bool(const char *s, bool *out); /* true/false, yes/no, on/off, 1/0 (an
 /* Reads a whole small file into a malloc'd NUL-terminated string (*len without the NUL). NULL with errno set. */
 char *read_file(const char *path, size_t *len);
 
+/* url for people to see: the user:password@ part of its authority (a secret) becomes "***@", so that
+ * u:pw@host/x after the scheme shows as ***@host/x. Everything up to the last '@' after the scheme is taken as
+ * that part (over-hiding a URL that has '@' in its path rather than ever showing a password). The result is
+ * cut to fit out (len > 0). url NULL gives "". */
+void url_redact(const char *url, char *out, size_t len);
+
 /* strdup that returns NULL for NULL. */
 char *xstrdup(const char *s);
 

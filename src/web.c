@@ -79,6 +79,61 @@ static const char *status_word(uint8_t st)
 	return st == PT_UP ? "up" : st == PT_UNHEALTHY ? "unhealthy" : st == PT_DOWN ? "down" : "unknown";
 }
 
+/* The index of the first point of v at or after t_ms (v->count when none). */
+static size_t first_at_or_after(const struct series_view *v, int64_t t_ms)
+{
+	size_t lo = 0, hi = v->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (series_view_get(v, mid).wall_ms < t_ms)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The part of the minute series older than the per-tick one, from start: [*from, *to) of c->hist_min. */
+static void minute_range(const struct snap_container *c, int64_t start, size_t *from, size_t *to)
+{
+	*from = first_at_or_after(&c->hist_min, start);
+	*to = c->hist.count ? first_at_or_after(&c->hist_min, series_view_get(&c->hist, 0).wall_ms) : c->hist_min.count;
+	if (*to < *from)
+		*to = *from;
+}
+
+
+/* The history of one container from start as one sequence: the minute series (the last 24 h) for the part
+ * older than the per-tick series' first point, then the per-tick series (the last hour). */
+struct merged {
+	const struct series_view *min, *tick;
+	size_t min_from, min_to, tick_from, count;
+};
+
+static void merged_init(struct merged *m, const struct snap_container *c, int64_t start)
+{
+	m->min = &c->hist_min;
+	m->tick = &c->hist;
+	minute_range(c, start, &m->min_from, &m->min_to);
+	m->tick_from = first_at_or_after(&c->hist, start);
+	m->count = m->min_to - m->min_from + c->hist.count - m->tick_from;
+}
+
+/* Point i (0 = oldest); *minute: it is a minute average (one point a minute, not one a tick). */
+static struct point merged_get(const struct merged *m, size_t i, bool *minute)
+{
+	size_t nmin = m->min_to - m->min_from;
+	*minute = i < nmin;
+	return i < nmin ? series_view_get(m->min, m->min_from + i) : series_view_get(m->tick, m->tick_from + i - nmin);
+}
+
+/* Points further apart than this are a gap (not watched, or lookout stopped): three intervals, or three
+ * minutes where the minute series is involved. */
+static int64_t gap_between(double interval_s, bool minute)
+{
+	return minute ? 180000 : (int64_t)llround(3 * (interval_s > 0 ? interval_s : 2) * 1000);
+}
+
 static int push_span(struct html_span **v, size_t *n, size_t *cap, int64_t from, int64_t to, uint8_t st)
 {
 	if (to < from)
@@ -106,17 +161,22 @@ int web_spans(const struct snap_container *c, int64_t start_ms, int64_t end_ms, 
 	*out = NULL;
 	*n = 0;
 	size_t cap = 0;
-	const struct series_view *v = &c->hist;
-	int64_t gap_ms = (int64_t)llround(3 * (interval_s > 0 ? interval_s : 2) * 1000);
+	struct merged v;
+	merged_init(&v, c, INT64_MIN);
 	uint8_t live = live_status(c);
-	size_t count = v->count;
+	size_t count = v.count;
+	bool minute, next_minute = false;
 	struct point last = {.wall_ms = INT64_MIN, .status = PT_NONE};
 	if (count)
-		series_view_last(v, &last);
+		last = merged_get(&v, count - 1, &minute);
 	int64_t newest = last.wall_ms;
+	struct point next = count ? merged_get(&v, 0, &next_minute) : last;
 	for (size_t i = 0; i < count; i++) {
-		const struct point pv = series_view_get(v, i), *p = &pv;
-		int64_t to = i + 1 < count ? series_view_get(v, i + 1).wall_ms : end_ms;
+		const struct point pv = next, *p = &pv;
+		minute = next_minute;
+		if (i + 1 < count)
+			next = merged_get(&v, i + 1, &next_minute);
+		int64_t to = i + 1 < count ? next.wall_ms : end_ms;
 		if (i + 1 == count && live != p->status)
 			to = c->state_since_ms > p->wall_ms ? c->state_since_ms : p->wall_ms;
 		if (to <= start_ms || p->wall_ms >= end_ms)
@@ -125,6 +185,7 @@ int web_spans(const struct snap_container *c, int64_t start_ms, int64_t end_ms, 
 		if (to > end_ms)
 			to = end_ms;
 		uint8_t st = p->status;
+		int64_t gap_ms = gap_between(interval_s, minute || (i + 1 < count && next_minute));
 		if (i + 1 < count && to - p->wall_ms > gap_ms) {
 			/* Not watched (or lookout stopped) in between: the point holds for one interval, then unknown. */
 			int64_t known = p->wall_ms + gap_ms / 3;
@@ -179,11 +240,28 @@ static void human_bytes(double v, char *buf, size_t len)
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
-static const char *probe_url(const struct web_opts *o, const struct snap_container *c)
+/* The container's health URL as people may see it (credentials hidden, url_redact) into out; NULL when it
+ * has none. */
+static const char *probe_url(const struct web_opts *o, const struct snap_container *c, char *out, size_t len)
 {
-	if (o->copts)
-		return collector_probe_url(o->copts, &c->si->info);
-	return container_label(&c->si->info, "lookout.url");
+	const char *url = o->copts ? collector_probe_url(o->copts, &c->si->info)
+	                           : container_label(&c->si->info, "lookout.url");
+	if (!url)
+		return NULL;
+	url_redact(url, out, len);
+	return out;
+}
+
+/* A label's value as people may see it: lookout.url, and any value holding a URL, with its credentials hidden
+ * (into out); other values as they are. */
+static const char *label_shown(const struct label *l, char *out, size_t len)
+{
+	if (!l->value)
+		return "";
+	if (strcmp(l->key ? l->key : "", "lookout.url") != 0 && !strstr(l->value, "://"))
+		return l->value;
+	url_redact(l->value, out, len);
+	return out;
 }
 
 /* The page's head and top bar; then <main id="live">. */
@@ -289,14 +367,14 @@ struct chart_data {
 	size_t n;
 };
 
-/* The points at or after start; a gap of more than three intervals gets a NaN point, so lines break there. */
+/* The points at or after start (older than an hour: the minute averages); a gap of more than three intervals
+ * (three minutes between minute points) gets a NaN point, so lines break there. */
 static int chart_data_take(const struct snap_container *c, int64_t start, double interval_s, struct chart_data *d)
 {
 	memset(d, 0, sizeof *d);
-	size_t count = c->hist.count, first = 0;
-	while (first < count && series_view_get(&c->hist, first).wall_ms < start)
-		first++;
-	size_t n = count - first;
+	struct merged v;
+	merged_init(&v, c, start);
+	size_t n = v.count;
 	if (!n)
 		return 0;
 	size_t cap = 2 * n;
@@ -306,11 +384,11 @@ static int chart_data_take(const struct snap_container *c, int64_t start, double
 	d->resp = malloc(cap * sizeof *d->resp);
 	if (!d->t || !d->cpu || !d->mem || !d->resp)
 		return -1;
-	int64_t gap_ms = (int64_t)llround(3 * (interval_s > 0 ? interval_s : 2) * 1000);
 	size_t k = 0;
+	bool minute, prev_minute = false;
 	for (size_t i = 0; i < n; i++) {
-		const struct point pv = series_view_get(&c->hist, first + i), *p = &pv;
-		if (k && p->wall_ms - d->t[k - 1] > gap_ms) {
+		const struct point pv = merged_get(&v, i, &minute), *p = &pv;
+		if (k && p->wall_ms - d->t[k - 1] > gap_between(interval_s, minute || prev_minute)) {
 			d->t[k] = d->t[k - 1] + 1;
 			d->cpu[k] = d->mem[k] = d->resp[k] = NAN;
 			k++;
@@ -320,6 +398,7 @@ static int chart_data_take(const struct snap_container *c, int64_t start, double
 		d->mem[k] = p->mem_pct;
 		d->resp[k] = p->response_ms >= 0 ? p->response_ms : NAN;
 		k++;
+		prev_minute = minute;
 	}
 	d->n = k;
 	return 0;
@@ -390,7 +469,8 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	                 c->state_since_ms > 0 ? since : "");
 	if (c->health != CHEALTH_NONE)
 		rc |= buf_printf(b, "<dt>health check</dt><dd>%s</dd>", container_health_name(c->health));
-	const char *url = probe_url(o, c);
+	char urlbuf[2048];
+	const char *url = probe_url(o, c, urlbuf, sizeof urlbuf);
 	if (url) {
 		rc |= kv(b, "health URL", url, 500);
 		if (c->probed && c->probe_ok)
@@ -412,7 +492,8 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 			rc |= buf_puts(b, i ? "<br>" : "");
 			rc |= html_escape(b, in->labels[i].key, 200);
 			rc |= buf_puts(b, "=");
-			rc |= html_escape(b, in->labels[i].value, 500);
+			char lv[2048];
+			rc |= html_escape(b, label_shown(&in->labels[i], lv, sizeof lv), 500);
 		}
 		if (in->nlabels > 40)
 			rc |= buf_printf(b, "<br><span class=\"dim\">and %zu more</span>", in->nlabels - 40);
@@ -427,7 +508,12 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	}
 	char title[64];
 	struct html_series resp = {"response ms", "l-resp", d.t, d.resp, d.n};
-	snprintf(title, sizeof title, "Response time (ms), last %lld min", (long long)(window / 60000));
+	char span[32];
+	if (window > 2 * 3600000LL && window % 3600000 == 0)
+		snprintf(span, sizeof span, "%lld h", (long long)(window / 3600000));
+	else
+		snprintf(span, sizeof span, "%lld min", (long long)(window / 60000));
+	snprintf(title, sizeof title, "Response time (ms), last %s", span);
 	rc |= buf_printf(b, "<h3>%s</h3>", title);
 	bool any_resp = false;
 	for (size_t i = 0; i < d.n && !any_resp; i++)
@@ -438,7 +524,7 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	} else
 		rc |= buf_puts(b, "<p class=\"dim\">No health URL: set the label lookout.url or --probe NAME=URL.</p>");
 	struct html_series cm[2] = {{"CPU %", "l-cpu", d.t, d.cpu, d.n}, {"memory %", "l-mem", d.t, d.mem, d.n}};
-	snprintf(title, sizeof title, "CPU and memory (%%), last %lld min", (long long)(window / 60000));
+	snprintf(title, sizeof title, "CPU and memory (%%), last %s", span);
 	rc |= buf_printf(b, "<h3>%s</h3>", title);
 	struct html_chart cch = {title, "%", start, end, 0, NAN, cm, 2};
 	rc |= html_line_chart(b, &cch);
@@ -448,7 +534,7 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	size_t nsp;
 	if (web_spans(c, start, end, o->interval_s, &sp, &nsp))
 		return -1;
-	rc |= buf_printf(b, "<h3>Up/down, last %lld min</h3>", (long long)(window / 60000));
+	rc |= buf_printf(b, "<h3>Up/down, last %s</h3>", span);
 	rc |= html_timeline(b, sp, nsp, start, end);
 	rc |= html_period_list(b, sp, nsp, nsp && sp[nsp - 1].status != PT_UP && sp[nsp - 1].to_ms >= end);
 	free(sp);
@@ -576,7 +662,8 @@ static int container_json(cJSON *arr, const struct snap_container *c, const stru
 	rc |= jnum(j, "pids", mm ? c->m.pids : NAN, 0);
 	rc |= jnum(j, "response_ms", c->response_ms >= 0 ? c->response_ms : NAN, 0);
 	rc |= jnum(j, "http_status", c->http_status > 0 ? c->http_status : NAN, 0);
-	const char *url = probe_url(o, c);
+	char urlbuf[2048];
+	const char *url = probe_url(o, c, urlbuf, sizeof urlbuf);
 	if (url)
 		rc |= jstr(j, "probe_url", url);
 	else
@@ -591,8 +678,9 @@ static int container_json(cJSON *arr, const struct snap_container *c, const stru
 	for (size_t i = 0; labels && i < in->nlabels; i++) {
 		struct buf k;
 		buf_init(&k);
+		char lv[2048];
 		if (utf8_sanitize(&k, in->labels[i].key) == 0)
-			rc |= jstr(labels, k.data ? k.data : "", in->labels[i].value);
+			rc |= jstr(labels, k.data ? k.data : "", label_shown(&in->labels[i], lv, sizeof lv));
 		buf_free(&k);
 	}
 	cJSON *firing = cJSON_AddArrayToObject(j, "firing_alerts");
@@ -647,57 +735,97 @@ static bool matches(const struct snap_container *c, const char *want)
 	return n >= 4 && strncmp(c->si->info.id, want, n) == 0;
 }
 
+/* Appends v as a JSON number rounded to decimals, or null when it is not a number. */
+static int jbuf_num(struct buf *b, double v, int decimals)
+{
+	if (isnan(v) || isinf(v))
+		return buf_puts(b, "null");
+	return buf_printf(b, "%.*f", decimals, v);
+}
+
+/* Appends v as a JSON string (made valid UTF-8, then escaped by cJSON as every other string of the API). */
+static int jbuf_str(struct buf *b, const char *v)
+{
+	struct buf t;
+	buf_init(&t);
+	int rc = utf8_sanitize(&t, v ? v : "");
+	cJSON *j = rc ? NULL : cJSON_CreateString(t.data ? t.data : "");
+	char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+	rc = text ? buf_puts(b, text) : -1;
+	free(text);
+	cJSON_Delete(j);
+	buf_free(&t);
+	return rc;
+}
+
+static int point_json(struct buf *b, const struct point *p, bool first)
+{
+	char t[32];
+	fmt_iso8601_ms(p->wall_ms, t, sizeof t);
+	int rc = buf_printf(b, "%s{\"t\":\"%s\",\"cpu_pct\":", first ? "" : ",", t);
+	rc |= jbuf_num(b, p->cpu_pct, 2) | buf_puts(b, ",\"mem_pct\":") | jbuf_num(b, p->mem_pct, 2);
+	rc |= buf_puts(b, ",\"mem_used_mb\":") | jbuf_num(b, p->mem_used_mb, 2);
+	rc |= buf_puts(b, ",\"response_ms\":") | jbuf_num(b, p->response_ms >= 0 ? p->response_ms : NAN, 0);
+	rc |= buf_printf(b, ",\"status\":\"%s\"}", status_word(p->status));
+	return rc;
+}
+
 int web_history_json(struct buf *b, const struct snapshot *s, const char *container, int64_t window_ms)
 {
-	cJSON *root = cJSON_CreateObject();
-	if (!root)
-		return -1;
-	int rc = 0;
-	size_t found = 0;
-	rc |= jnum(root, "window_s", window_ms > 0 ? (double)window_ms / 1000 : NAN, 3);
-	cJSON *arr = cJSON_AddArrayToObject(root, "containers");
+	bool all = !container || !*container;
+	if (all && window_ms > WEB_HISTORY_ALL_MAX_WINDOW_MS) {
+		buf_reset(b);
+		return buf_printf(b, "window: at most %lld minutes without container= (ask for one container to reach "
+		                     "back 24 h)\n", (long long)(WEB_HISTORY_ALL_MAX_WINDOW_MS / 60000)) ? -1 : 2;
+	}
+	if (all && window_ms <= 0)
+		window_ms = WEB_HISTORY_ALL_DEFAULT_WINDOW_MS;
 	int64_t start = s && window_ms > 0 ? s->wall_ms - window_ms : INT64_MIN;
-	for (size_t i = 0; s && arr && i < s->n; i++) {
+	/* Count first: a response never holds more than WEB_HISTORY_MAX_POINTS points. */
+	size_t found = 0, total = 0;
+	for (size_t i = 0; s && i < s->n; i++) {
 		const struct snap_container *c = &s->c[i];
 		if (!matches(c, container))
 			continue;
 		found++;
-		cJSON *j = cJSON_CreateObject();
-		if (!j || !cJSON_AddItemToArray(arr, j)) {
-			cJSON_Delete(j);
-			rc = -1;
-			break;
-		}
-		rc |= jstr(j, "id", c->si->info.id) | jstr(j, "name", cname(c));
-		cJSON *pts = cJSON_AddArrayToObject(j, "points");
-		/* Older than the per-tick history (an hour): the day-long one, a point a minute. */
-		int64_t tick_oldest = c->hist.count ? series_view_get(&c->hist, 0).wall_ms : INT64_MAX;
-		size_t nmin = c->hist_min.count;
-		for (size_t k = 0; pts && k < nmin + c->hist.count; k++) {
-			const struct point pv = k < nmin ? series_view_get(&c->hist_min, k)
-			                                 : series_view_get(&c->hist, k - nmin),
-			                   *p = &pv;
-			if (p->wall_ms < start || (k < nmin && p->wall_ms >= tick_oldest))
-				continue;
-			cJSON *pj = cJSON_CreateObject();
-			if (!pj || !cJSON_AddItemToArray(pts, pj)) {
-				cJSON_Delete(pj);
-				rc = -1;
-				break;
-			}
-			rc |= jtime(pj, "t", p->wall_ms);
-			rc |= jnum(pj, "cpu_pct", p->cpu_pct, 2) | jnum(pj, "mem_pct", p->mem_pct, 2);
-			rc |= jnum(pj, "mem_used_mb", p->mem_used_mb, 2);
-			rc |= jnum(pj, "response_ms", p->response_ms >= 0 ? p->response_ms : NAN, 0);
-			rc |= jstr(pj, "status", status_word(p->status));
-		}
-		rc |= pts ? 0 : -1;
+		size_t mf, mt;
+		minute_range(c, start, &mf, &mt);
+		total += mt - mf + c->hist.count - first_at_or_after(&c->hist, start);
 	}
-	if (container && *container && !found) {
-		cJSON_Delete(root);
+	if (!all && !found)
 		return 1;
+	if (total > WEB_HISTORY_MAX_POINTS) {
+		buf_reset(b);
+		return buf_printf(b, "%zu points in that window, more than the %d one response holds: ask for one "
+		                     "container (container=) or a shorter window\n",
+		                  total, WEB_HISTORY_MAX_POINTS) ? -1 : 2;
 	}
-	return emit(b, root, rc || !arr);
+	int rc = buf_puts(b, "{\"window_s\":") | jbuf_num(b, window_ms > 0 ? (double)window_ms / 1000 : NAN, 3);
+	rc |= buf_puts(b, ",\"containers\":[");
+	bool first_c = true;
+	for (size_t i = 0; s && i < s->n && !rc; i++) {
+		const struct snap_container *c = &s->c[i];
+		if (!matches(c, container))
+			continue;
+		rc |= buf_puts(b, first_c ? "{\"id\":" : ",{\"id\":") | jbuf_str(b, c->si->info.id);
+		rc |= buf_puts(b, ",\"name\":") | jbuf_str(b, cname(c)) | buf_puts(b, ",\"points\":[");
+		first_c = false;
+		/* Older than the per-tick history (an hour): the day-long one, a point a minute. */
+		size_t mf, mt;
+		minute_range(c, start, &mf, &mt);
+		bool first_p = true;
+		for (size_t k = mf; k < mt && !rc; k++, first_p = false) {
+			const struct point p = series_view_get(&c->hist_min, k);
+			rc |= point_json(b, &p, first_p);
+		}
+		for (size_t k = first_at_or_after(&c->hist, start); k < c->hist.count && !rc; k++, first_p = false) {
+			const struct point p = series_view_get(&c->hist, k);
+			rc |= point_json(b, &p, first_p);
+		}
+		rc |= buf_puts(b, "]}");
+	}
+	rc |= buf_puts(b, "]}\n");
+	return rc ? -1 : 0;
 }
 
 static int transition_json(cJSON *arr, const struct alert_transition *t)

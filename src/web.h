@@ -35,16 +35,23 @@ int web_page(struct buf *b, const struct snapshot *s, const struct web_opts *o, 
 const char *web_page_script(void);
 
 int web_snapshot_json(struct buf *b, const struct snapshot *s, const struct web_opts *o);
-/* container: a name or id prefix, or NULL/"" for every container; window_ms 0 = all history.
- * 0, 1 when no such container is watched, -1 on ENOMEM. */
+#define WEB_HISTORY_MAX_POINTS 100000                       /* per /api/history.json response (~10 MB) */
+#define WEB_HISTORY_ALL_MAX_WINDOW_MS (3600 * 1000LL)        /* without container=: at most an hour */
+#define WEB_HISTORY_ALL_DEFAULT_WINDOW_MS (15 * 60 * 1000LL) /* without container= and window= */
+
+/* container: a name or id prefix, or NULL/"" for every container; window_ms 0 = all history (for every
+ * container: 15 minutes). Written straight into b (no tree), so the cost is the points it holds.
+ * 0; 1 when no such container is watched; 2 when refused (b then holds the reason, one line for a person):
+ * a window over an hour without container=, or more than WEB_HISTORY_MAX_POINTS points; -1 on ENOMEM. */
 int web_history_json(struct buf *b, const struct snapshot *s, const char *container, int64_t window_ms);
 int web_alerts_json(struct buf *b, const struct snapshot *s);
 /* Prometheus text format 0.0.4. proc may be NULL. */
 int web_metrics(struct buf *b, const struct snapshot *s, const struct web_opts *o, const struct web_proc *proc);
 
-/* The up/unhealthy/down spans of one container over [start_ms, end_ms): each point holds until the next, a
- * gap longer than three intervals is unknown, and the engine's newer state (an event between ticks) takes
- * over from when it began. *out is malloc'd (free it). 0 or -1 (ENOMEM). */
+/* The up/unhealthy/down spans of one container over [start_ms, end_ms), from its per-tick history and, before
+ * that history's first point, the minute series (a minute's worst status): each point holds until the next, a
+ * gap longer than three intervals (three minutes between minute points) is unknown, and the engine's newer
+ * state (an event between ticks) takes over from when it began. *out is malloc'd (free it). 0 or -1 (ENOMEM). */
 int web_spans(const struct snap_container *c, int64_t start_ms, int64_t end_ms, double interval_s,
               struct html_span **out, size_t *n);
 

@@ -1,6 +1,7 @@
 /* test_web.c — the HTTP server's views without a network: HTML escaping, the live page, JSON and Prometheus
  * output of a snapshot holding hostile text (quotes, a newline, markup, an escape byte, invalid UTF-8), the
- * up/down spans behind the timeline, window parsing, and that a secret key is never echoed in an error. */
+ * up/down spans behind the timeline (also over 24 h through the minute series), window parsing, the limits of
+ * /api/history.json, probe URL passwords never shown, and that a secret key is never echoed in an error. */
 #include "autoconfig.h"
 
 #include <cJSON.h>
@@ -41,6 +42,8 @@ int main(void)
 	is_str(esc("caf\xc3\xa9 \xe2\x98\x83", 0), "caf\xc3\xa9 \xe2\x98\x83", "valid UTF-8 passes");
 	is_str(esc("a\xff" "b", 0), "a\xef\xbf\xbd" "b", "an invalid byte becomes U+FFFD");
 	is_str(esc("a\x1b[31mb", 0), "a\xef\xbf\xbd[31mb", "an escape byte becomes U+FFFD");
+	is_str(esc("a\tb\nc\rd\x7f" "e", 0), "a\tb\nc\xef\xbf\xbd" "d\xef\xbf\xbd" "e",
+	       "tab and newline pass, CR and DEL become U+FFFD (as html.h says)");
 	is_str(esc("a\xc2\x85" "b", 0), "a\xef\xbf\xbd\xef\xbf\xbd" "b", "a C1 control is not passed");
 	is_str(esc("\xc3\xa9\xc3\xa9", 3), "\xc3\xa9\xef\xbf\xbd", "a sequence cut by the byte limit is not passed half");
 	is_str(esc("\xed\xa0\x80", 0), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", "a UTF-16 surrogate is invalid");
@@ -141,6 +144,26 @@ int main(void)
 	   "history.json: five points by name");
 	cJSON_Delete(j);
 	buf_reset(&b);
+	ok(web_history_json(&b, s, NULL, 0) == 0 && (j = cJSON_Parse(b.data)) != NULL,
+	   "history.json of every container parses with a hostile name");
+	c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "containers"), 0);
+	name = c0 ? cJSON_GetStringValue(cJSON_GetObjectItem(c0, "name")) : NULL;
+	ok(name && strcmp(name, "we\"b\\\n<x>\xef\xbf\xbd") == 0, "history.json: the hostile name comes back");
+	cJSON *p0 = c0 ? cJSON_GetArrayItem(cJSON_GetObjectItem(c0, "points"), 3) : NULL;
+	ok(p0 && cJSON_GetNumberValue(cJSON_GetObjectItem(p0, "cpu_pct")) == 1.5 &&
+	       cJSON_IsNull(cJSON_GetObjectItem(p0, "response_ms")) &&
+	       strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(p0, "status")), "down") == 0 &&
+	       strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(p0, "t")), "2026-11-24T05:00:06.000Z") == 0,
+	   "history.json: a point's time, number, null and status");
+	ok(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "window_s")) == 900,
+	   "history.json: without container= the window is 15 minutes unless asked");
+	cJSON_Delete(j);
+	buf_reset(&b);
+	is_int(web_history_json(&b, s, NULL, 3600001), 2, "history.json: over an hour without container= is refused");
+	ok(b.data && strstr(b.data, "without container="), "... with a reason");
+	buf_reset(&b);
+	is_int(web_history_json(&b, s, "we\"b\\\n<x>\xff", 86400000), 0, "history.json: 24 h of one container is fine");
+	buf_reset(&b);
 	is_int(web_history_json(&b, s, "nobody", 0), 1, "history.json: an unknown container is 1 (404)");
 	buf_reset(&b);
 	ok(web_alerts_json(&b, s) == 0 && (j = cJSON_Parse(b.data)) != NULL &&
@@ -173,6 +196,162 @@ int main(void)
 	buf_free(&b);
 	snapshot_unref(s);
 	series_free(&ser);
+
+	/* At most WEB_HISTORY_MAX_POINTS points a response: 30 containers with an hour at 1 s are too many. */
+	{
+		enum { NC = 30 };
+		struct series big;
+		series_init(&big, 3600, 1000);
+		for (int i = 0; i < 3600; i++) {
+			struct point p = {T0 + i * 1000LL, 1, 2, 3, 4, PT_UP};
+			series_append(&big, &p);
+		}
+		struct snapshot *bs = snapshot_alloc(NC);
+		bs->wall_ms = bs->tick_wall_ms = T0 + 3600 * 1000LL;
+		for (int i = 0; i < NC; i++) {
+			struct container_info bi;
+			memset(&bi, 0, sizeof bi);
+			snprintf(bi.id, sizeof bi.id, "%064d", i);
+			char nm[32];
+			snprintf(nm, sizeof nm, "c%02d\x01\x7f\"", i);
+			bi.name = strdup(nm);
+			bs->c[i].si = shared_info_new(&bi);
+			bs->c[i].state = CSTATE_RUNNING;
+			series_view_take(&big, 0, &bs->c[i].hist);
+		}
+		buf_init(&b);
+		is_int(web_history_json(&b, bs, NULL, 3600000), 2, "history.json: 108000 points are refused");
+		ok(b.data && strstr(b.data, "108000 points"), "... saying how many");
+		buf_reset(&b);
+		is_int(web_history_json(&b, bs, "", 900000), 0, "history.json: 15 minutes of 30 containers are fine");
+		j = cJSON_Parse(b.data ? b.data : "");
+		cJSON *arr = cJSON_GetObjectItem(j, "containers");
+		ok(cJSON_GetArraySize(arr) == NC &&
+		       cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 29), "points")) == 900 &&
+		       strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 29), "name")),
+		              "c29\x01\x7f\"") == 0,
+		   "... valid JSON: 30 containers, 900 points each, control characters in a name escaped");
+		cJSON_Delete(j);
+		buf_free(&b);
+		snapshot_unref(bs);
+		series_free(&big);
+	}
+
+	/* ?window=24h: the page's charts, timeline and period list reach back past the hour of per-tick points
+	 * through the minute series: a down stretch 7 hours ago is listed, the CPU line starts at the left. */
+	{
+		int64_t now = T0 + 86400000LL;
+		struct series mins, ticks;
+		series_init(&mins, 1440, 60000);
+		series_init(&ticks, 1800, 2000);
+		for (int i = 0; i < 1440; i++) {
+			struct point p = {now - 86400000LL + i * 60000LL, 90, 50, 100, -1, i >= 1000 && i < 1030 ? PT_DOWN : PT_UP};
+			series_append(&mins, &p);
+		}
+		for (int i = 0; i < 300; i++) {
+			struct point p = {now - 600000 + i * 2000LL, 1.5f, 2.5f, 3, -1, PT_UP};
+			series_append(&ticks, &p);
+		}
+		struct container_info di;
+		memset(&di, 0, sizeof di);
+		strcpy(di.id, "aaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccdddd");
+		di.name = strdup("day");
+		struct snapshot *ds = snapshot_alloc(1);
+		ds->wall_ms = ds->tick_wall_ms = now;
+		ds->c[0].si = shared_info_new(&di);
+		ds->c[0].state = CSTATE_RUNNING;
+		ds->c[0].up = true;
+		ds->c[0].state_since_ms = now - 86400000LL;
+		ds->c[0].response_ms = -1;
+		series_view_take(&mins, 0, &ds->c[0].hist_min);
+		series_view_take(&ticks, 0, &ds->c[0].hist);
+		int64_t down_from = now - 86400000LL + 1000 * 60000LL, down_to = down_from + 30 * 60000LL;
+
+		ok(web_spans(&ds->c[0], now - 86400000LL, now, 2.0, &sp, &n) == 0 && n == 3 && sp[0].status == PT_UP &&
+		       sp[1].status == PT_DOWN && sp[1].from_ms == down_from && sp[1].to_ms == down_to &&
+		       sp[2].status == PT_UP && sp[2].to_ms == now,
+		   "spans over 24 h: up, the down half hour from the minute series, up to now (no unknown)");
+		for (size_t i = 0; i < n && n != 3; i++)
+			printf("# span %zu: %lld..%lld %d\n", i, (long long)(sp[i].from_ms - now), (long long)(sp[i].to_ms - now),
+			       sp[i].status);
+		free(sp);
+
+		struct web_opts dopt = o;
+		dopt.window_ms = 86400000LL;
+		buf_init(&b);
+		ok(web_page(&b, ds, &dopt, false) == 0 && b.data, "the page renders a 24 h window");
+		char want[128];
+		snprintf(want, sizeof want, "data-kind=\"down\" data-from=\"%lld\" data-to=\"%lld\"", (long long)down_from,
+		         (long long)down_to);
+		ok(b.data && strstr(b.data, want), "page: the down half hour 7 h ago is in the period list");
+		ok(b.data && strstr(b.data, "Up/down, last 24 h") && !strstr(b.data, "data-kind=\"unknown\""),
+		   "page: the timeline covers 24 h with nothing unknown");
+		const char *cpu = b.data ? strstr(b.data, "<path class=\"l-cpu\" d=\"M") : NULL;
+		double x0 = cpu ? atof(cpu + strlen("<path class=\"l-cpu\" d=\"M")) : 1e9;
+		ok(x0 < 50, "page: the CPU line starts at the left edge of the 24 h chart (x %.1f)", x0);
+		ok(b.data && strstr(b.data, ">100%</text>"), "page: the 90 %% CPU of the minute series sets the scale");
+		buf_free(&b);
+		snapshot_unref(ds);
+		series_free(&mins);
+		series_free(&ticks);
+	}
+
+	/* A probe URL's user:password@ is a secret: never in the page, the JSON or /metrics (label or --probe). */
+	char red[128];
+	url_redact("https://user:secret@web:8080/health?x=1", red, sizeof red);
+	is_str(red, "https://***@web:8080/health?x=1", "url_redact hides user:password@");
+	url_redact("http://web/health", red, sizeof red);
+	is_str(red, "http://web/health", "url_redact leaves a URL without credentials alone");
+	url_redact(NULL, red, sizeof red);
+	is_str(red, "", "url_redact of NULL is empty");
+	for (int via_flag = 0; via_flag < 2; via_flag++) {
+		struct container_info pin;
+		memset(&pin, 0, sizeof pin);
+		strcpy(pin.id, "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210");
+		pin.name = strdup("api");
+		pin.image = strdup("img");
+		pin.labels = calloc(2, sizeof *pin.labels);
+		pin.labels[0].key = strdup("lookout.url");
+		pin.labels[0].value = strdup(via_flag ? "http://web/other" : "http://user:secret@web:8080/health");
+		pin.labels[1].key = strdup("db");
+		pin.labels[1].value = strdup("postgres://app:secret@db/app");
+		pin.nlabels = 2;
+		pin.state = CSTATE_RUNNING;
+		struct snapshot *ps = snapshot_alloc(1);
+		ps->wall_ms = ps->tick_wall_ms = T0;
+		ps->engine_up = true;
+		ps->c[0].si = shared_info_new(&pin);
+		ps->c[0].state = CSTATE_RUNNING;
+		ps->c[0].up = true;
+		ps->c[0].response_ms = 12;
+		ps->c[0].http_status = 200;
+		ps->c[0].probed = ps->c[0].probe_ok = true;
+		char *probes[] = {"api=http://user:secret@web:8080/health"};
+		struct collector_opts copts;
+		memset(&copts, 0, sizeof copts);
+		copts.probes = probes;
+		copts.nprobes = 1;
+		struct web_opts po = o;
+		po.copts = via_flag ? &copts : NULL;
+		const char *how = via_flag ? "--probe" : "lookout.url";
+		buf_init(&b);
+		ok(web_page(&b, ps, &po, false) == 0 && b.data && !strstr(b.data, "secret") &&
+		       strstr(b.data, "http://***@web:8080/health"),
+		   "page (%s): the health URL and URL labels are shown without the password", how);
+		buf_reset(&b);
+		ok(web_snapshot_json(&b, ps, &po) == 0 && b.data && !strstr(b.data, "secret"),
+		   "snapshot.json (%s): no password", how);
+		j = cJSON_Parse(b.data ? b.data : "");
+		c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "containers"), 0);
+		const char *pu = cJSON_GetStringValue(cJSON_GetObjectItem(c0, "probe_url"));
+		is_str(pu ? pu : "(none)", "http://***@web:8080/health", "snapshot.json (%s): probe_url redacted", how);
+		cJSON_Delete(j);
+		buf_reset(&b);
+		ok(web_metrics(&b, ps, &po, NULL) == 0 && b.data && !strstr(b.data, "secret"), "/metrics (%s): no password",
+		   how);
+		buf_free(&b);
+		snapshot_unref(ps);
+	}
 
 	/* A secret key (no flag) is never echoed in an error, and has no flag. */
 	struct config cfg;

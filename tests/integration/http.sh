@@ -115,7 +115,9 @@ docker run -d --name h-web --network host --memory 64m --label "lookout.url=$WEB
 	sh -c "mkdir -p /www && echo hello >/www/index.html && exec httpd -f -p 127.0.0.1:$WPORT -h /www" >/dev/null ||
 	bail "docker run h-web failed"
 # Hostile text in a label, a HEALTHCHECK output and a probe URL (the probe fails: nothing listens on port 1).
-docker run -d --name h-xss --network none --label "note=$XSS" --label "lookout.url=http://127.0.0.1:1/$XSS" \
+# The probe URL holds a password ($PROBE_SECRET), which must never be shown.
+PROBE_SECRET=pr0be-s3cret
+docker run -d --name h-xss --network none --label "note=$XSS" --label "lookout.url=http://probe:$PROBE_SECRET@127.0.0.1:1/$XSS" \
 	--health-cmd "echo '$XSS'; exit 1" --health-interval 1s --health-retries 1 "$IMAGE" sleep 100000 >/dev/null ||
 	bail "docker run h-xss failed"
 docker run -d --name h-victim --network none "$IMAGE" sleep 100000 >/dev/null || bail "docker run h-victim failed"
@@ -163,6 +165,27 @@ import json, sys
 c = {x["name"]: x for x in json.load(open(sys.argv[1]))["containers"]}["h-web"]
 print(c["mem_limit_bytes"], c["http_status"], c["status"])
 sys.exit(0 if c["mem_limit_bytes"] == 64 * 1048576 and c["http_status"] == 200 and c["status"] == "up" else 1)' "$WORK/snap.json"
+
+# The probe URL's password is not in the JSON, the page, /metrics or the log.
+curl -fsS --max-time 5 "$BASE/" -o "$WORK/secret-page.html"
+curl -fsS --max-time 5 "$BASE/metrics" -o "$WORK/secret-metrics.txt"
+check "the probe URL's password is in none of snapshot.json, the page, /metrics and the log" sh -c "
+grep -q 'probe_url\":\"http://\\*\\*\\*@127.0.0.1:1/' '$WORK/snap.json' &&
+! grep -q '$PROBE_SECRET' '$WORK/snap.json' '$WORK/secret-page.html' '$WORK/secret-metrics.txt' '$D/container_monitor.log'"
+
+# history.json of every container: 15 minutes unless asked, at most an hour (else 400 saying why)
+curl -fsS --max-time 5 "$BASE/api/history.json" -o "$WORK/hist-all.json"
+check "history.json without container= parses: every container, a 15-minute window" /usr/bin/python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+names = sorted(c["name"] for c in j["containers"])
+print(j["window_s"], names)
+sys.exit(0 if j["window_s"] == 900 and all(n in names for n in ("h-web", "h-victim", "h-xss")) else 1)' "$WORK/hist-all.json"
+code=$(curl -s -o "$WORK/hist-2h.txt" -w '%{http_code}' "$BASE/api/history.json?window=2h")
+check "history.json?window=2h without container=: 400 with the reason ($code: $(head -c 200 "$WORK/hist-2h.txt"))" sh -c "
+[ '$code' = 400 ] && grep -q 'without container=' '$WORK/hist-2h.txt'"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/history.json?container=h-web&window=24h")" 200 \
+	"history.json of one container reaches back 24 h: 200"
 
 # 5-7. history.json and alerts.json
 curl -fsS --max-time 5 "$BASE/api/history.json?container=h-web&window=5m" -o "$WORK/hist.json"
