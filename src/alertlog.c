@@ -19,38 +19,6 @@ static bool bare_char(unsigned char c)
 	       c == ':' || c == '/' || c == '@' || c == '+' || c == '%' || c == ',' || c == '-';
 }
 
-/* Length of the well-formed UTF-8 sequence at s (1..4), or 0 when the bytes there are not one. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	if (s[0] < 0x80)
-		return 1;
-	size_t len;
-	uint32_t cp;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		cp = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		cp = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0; /* overlong, out of range, or a surrogate */
-	return len;
-}
-
 static int append_escaped(struct buf *b, const char *value)
 {
 	const unsigned char *s = (const unsigned char *)value;
@@ -83,7 +51,7 @@ static int append_escaped(struct buf *b, const char *value)
 			rc = buf_append(b, &s[i], 1);
 			i++;
 		} else {
-			size_t len = utf8_seq(s + i, n - i);
+			size_t len = utf8_seq_len(s + i, n - i);
 			/* C1 controls (U+0080..U+009F) act on terminals like ESC does: escape their bytes too. */
 			if (len == 0 || (len == 2 && c == 0xC2 && s[i + 1] < 0xA0)) {
 				size_t k = len ? len : 1;

@@ -55,22 +55,8 @@ static char *utf8_clean(const char *s)
 	buf_init(&b);
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	while (*p) {
-		size_t len = 0;
-		if (*p < 0x80)
-			len = 1;
-		else if (*p >= 0xC2 && *p <= 0xDF)
-			len = 2;
-		else if (*p >= 0xE0 && *p <= 0xEF)
-			len = 3;
-		else if (*p >= 0xF0 && *p <= 0xF4)
-			len = 4;
+		size_t len = utf8_seq_len(p, 4);
 		bool good = len > 0;
-		for (size_t i = 1; good && i < len; i++)
-			good = (p[i] & 0xC0) == 0x80;
-		if (good && len == 3 && ((*p == 0xE0 && p[1] < 0xA0) || (*p == 0xED && p[1] >= 0xA0)))
-			good = false;
-		if (good && len == 4 && ((*p == 0xF0 && p[1] < 0x90) || (*p == 0xF4 && p[1] >= 0x90)))
-			good = false;
 		if (good) {
 			buf_append(&b, p, len);
 			p += len;

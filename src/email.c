@@ -88,39 +88,6 @@ bool email_address_valid(const char *addr)
 	return labels >= 2;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (1..4), or 0 when the bytes there are not one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	if (s[0] < 0x80)
-		return 1;
-	size_t len;
-	uint32_t cp;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		cp = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		cp = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	if (cp >= 0x80 && cp < 0xA0)
-		return 0; /* C1 controls: treated as invalid, so they never pass */
-	return len;
-}
-
 int email_clean_text(struct buf *b, const char *s, size_t max_bytes)
 {
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
@@ -135,12 +102,15 @@ int email_clean_text(struct buf *b, const char *s, size_t max_bytes)
 			i++;
 			continue;
 		}
-		size_t len = utf8_len(u + i, n - i);
+		size_t len = utf8_seq_len(u + i, n - i);
+		if (len == 2 && c == 0xC2 && u[i + 1] < 0xA0) { /* a C1 control (U+0080..U+009F) */
+			rc = buf_puts(b, " ");
+			i += 2;
+			continue;
+		}
 		if (len == 0) {
-			/* a C1 control is two bytes (C2 80..9F); anything else invalid is one */
-			bool c1 = c == 0xC2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] < 0xA0;
-			rc = buf_puts(b, c1 ? " " : "?");
-			i += c1 ? 2 : 1;
+			rc = buf_puts(b, "?");
+			i++;
 			continue;
 		}
 		rc = buf_append(b, u + i, len);
@@ -200,7 +170,7 @@ int email_header(struct buf *b, const char *name, const char *value)
 		while (rc == 0 && i < v.len) {
 			size_t take = 0;
 			while (i + take < v.len) {
-				size_t l = utf8_len(u + i + take, v.len - i - take);
+				size_t l = utf8_seq_len(u + i + take, v.len - i - take);
 				if (l == 0)
 					l = 1;
 				if (take + l > 39)

@@ -13,29 +13,8 @@
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when the bytes there are not one. */
 static size_t utf8_seq(const unsigned char *p)
 {
-	if (p[0] < 0x80)
-		return 1;
-	size_t len;
-	unsigned min;
-	unsigned cp;
-	if ((p[0] & 0xE0) == 0xC0) {
-		len = 2, min = 0x80, cp = p[0] & 0x1F;
-	} else if ((p[0] & 0xF0) == 0xE0) {
-		len = 3, min = 0x800, cp = p[0] & 0x0F;
-	} else if ((p[0] & 0xF8) == 0xF0) {
-		len = 4, min = 0x10000, cp = p[0] & 0x07;
-	} else
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	if (cp >= 0x80 && cp <= 0x9F)
-		return 0; /* C1 controls */
-	return len;
+	size_t n = utf8_seq_len(p, 4); /* stops at the NUL, which is no continuation byte */
+	return n == 2 && p[0] == 0xC2 && p[1] < 0xA0 ? 0 : n; /* C1 controls count as invalid here */
 }
 
 static const char REPLACEMENT[] = "\xEF\xBF\xBD";

@@ -60,33 +60,6 @@ struct pgsink {
 
 /* ---- formatting ---------------------------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when the bytes there are not one. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t n;
-	unsigned min;
-	unsigned cp;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2, cp = c & 0x1F, min = 0x80;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3, cp = c & 0x0F, min = 0x800;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
 /* One text field of a COPY line: backslash, tab, CR and LF escaped; other control characters as \xHH;
  * invalid UTF-8 replaced (the server would reject the whole batch for one bad byte). */
 static int copy_text(struct buf *b, const char *s)
@@ -106,7 +79,7 @@ static int copy_text(struct buf *b, const char *s)
 		else if (ch < 0x20 || ch == 0x7F)
 			rc = buf_printf(b, "\\x%02x", ch);
 		else {
-			size_t n = utf8_seq(p);
+			size_t n = utf8_seq_len(p, 4); /* stops at the NUL, no continuation byte */
 			if (n == 0) {
 				rc = buf_puts(b, "\xEF\xBF\xBD");
 				p++;

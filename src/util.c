@@ -413,3 +413,32 @@ void url_redact(const char *url, char *out, size_t len)
 	else
 		snprintf(out, len, "%s", url);
 }
+
+size_t utf8_seq_len(const unsigned char *s, size_t avail)
+{
+	if (!avail)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	size_t len;
+	uint32_t cp, min;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		len = 2, cp = s[0] & 0x1Fu, min = 0x80;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3, cp = s[0] & 0x0Fu, min = 0x800;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4, cp = s[0] & 0x07u, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (avail < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3Fu);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}

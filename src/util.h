@@ -34,6 +34,11 @@ __attribute__((format(printf, 2, 3))) int buf_printf(struct buf *b, const char *
  * quotes doubled. Control characters other than CR/LF/TAB are replaced with U+FFFD ... as '?' so that a field
  * can never carry terminal escapes into a viewer. */
 int buf_csv_field(struct buf *b, const char *s);
+/* Length of the well-formed UTF-8 sequence at s (1..4; an ASCII byte is 1), or 0 when the bytes there are not
+ * one (overlong, a surrogate, beyond U+10FFFF, cut short). Reads at most avail bytes, and never past a NUL:
+ * a NUL is no continuation byte. */
+size_t utf8_seq_len(const unsigned char *s, size_t avail);
+
 /* Appends s made safe for a terminal: control characters (C0, DEL, C1) and invalid UTF-8 become '?',
  * at most max_bytes bytes of s are taken (0 = all). */
 int buf_term_safe(struct buf *b, const char *s, size_t max_bytes);

@@ -19,8 +19,37 @@ static const char *term(const char *s, size_t max, struct buf *b)
 	return b->data ? b->data : "";
 }
 
+/* The one UTF-8 validator every escaper uses. */
+static void test_utf8_seq_len(void)
+{
+	const struct {
+		const char *s;
+		size_t avail, want;
+		const char *what;
+	} cases[] = {
+		{"a", 1, 1, "ASCII"},
+		{"\xc3\xa9", 2, 2, "U+00E9"},
+		{"\xe2\x82\xac", 3, 3, "U+20AC"},
+		{"\xf0\x9f\x98\x80", 4, 4, "U+1F600"},
+		{"\xc2\x9b", 2, 2, "a C1 control is well-formed UTF-8 (callers decide)"},
+		{"\xc0\xaf", 2, 0, "overlong 2 bytes"},
+		{"\xe0\x80\xaf", 3, 0, "overlong 3 bytes"},
+		{"\xed\xa0\x80", 3, 0, "a surrogate"},
+		{"\xf4\x90\x80\x80", 4, 0, "beyond U+10FFFF"},
+		{"\xe2\x82", 2, 0, "cut short by avail"},
+		{"\xe2\x82", 4, 0, "cut short by the NUL"},
+		{"\xff", 1, 0, "0xFF"},
+		{"\x80", 1, 0, "a lone continuation byte"},
+		{"a", 0, 0, "nothing available"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+		is_int(utf8_seq_len((const unsigned char *)cases[i].s, cases[i].avail), cases[i].want, "utf8_seq_len: %s",
+		       cases[i].what);
+}
+
 int main(void)
 {
+	test_utf8_seq_len();
 	struct buf b;
 	buf_init(&b);
 	char ts[32];
