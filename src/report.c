@@ -21,40 +21,47 @@
 #define NBUCKETS 300 /* chart resolution of the HTML report */
 #define MAX_RECORD (1 << 20) /* a CSV record longer than this is broken, not data */
 
-/* ---- growable float array ------------------------------------------------------------------------ */
+/* ---- growable arrays: floats (the values percentiles need) and u32 (gaps between records) ---------- */
 struct fvec {
 	float *v;
 	size_t n, cap;
 };
-
-static int fvec_push(struct fvec *f, float x)
-{
-	if (f->n == f->cap) {
-		size_t nc = f->cap ? f->cap * 2 : 256;
-		float *nv = realloc(f->v, nc * sizeof *nv);
-		if (!nv)
-			return -1;
-		f->v = nv;
-		f->cap = nc;
-	}
-	f->v[f->n++] = x;
-	return 0;
-}
 
 struct u32vec {
 	uint32_t *v;
 	size_t n, cap;
 };
 
-static int u32_push(struct u32vec *f, uint32_t x)
+/* The array v of *cap elements of size elem, doubled (256 at first): the new pointer with *cap updated, or
+ * NULL (ENOMEM; v and *cap untouched). */
+static void *grow(void *v, size_t *cap, size_t elem)
+{
+	size_t nc = *cap ? *cap * 2 : 256;
+	void *nv = realloc(v, nc * elem);
+	if (nv)
+		*cap = nc;
+	return nv;
+}
+
+static int fvec_push(struct fvec *f, float x)
 {
 	if (f->n == f->cap) {
-		size_t nc = f->cap ? f->cap * 2 : 256;
-		uint32_t *nv = realloc(f->v, nc * sizeof *nv);
+		float *nv = grow(f->v, &f->cap, sizeof *nv);
 		if (!nv)
 			return -1;
 		f->v = nv;
-		f->cap = nc;
+	}
+	f->v[f->n++] = x;
+	return 0;
+}
+
+static int u32_push(struct u32vec *f, uint32_t x)
+{
+	if (f->n == f->cap) {
+		uint32_t *nv = grow(f->v, &f->cap, sizeof *nv);
+		if (!nv)
+			return -1;
+		f->v = nv;
 	}
 	f->v[f->n++] = x;
 	return 0;
