@@ -1,15 +1,22 @@
 /* probe.c — the HTTP prober thread: one curl multi (so connections to the same server are reused), one easy
- * handle per target re-added every interval, and a mutex-guarded newest result per target. It never decides
- * whether a container is healthy and never blocks a caller on the network. */
+ * handle per target re-added every interval, and a mutex-guarded newest result per target. The multi is
+ * driven through curl_multi_socket_action and epoll, so a readable socket costs work for its own transfer
+ * only, not a pass over every transfer in flight. It never decides whether a container is healthy and never
+ * blocks a caller on the network. */
 #include "autoconfig.h"
 #include "probe.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -38,6 +45,9 @@ struct prober {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	CURLM *multi;
+	int epfd;                 /* thread only: the sockets curl asks us to watch, and wakefd */
+	int wakefd;               /* an eventfd: written by prober_watch/unwatch/free to wake the thread */
+	int64_t curl_due_ns;      /* thread only: when curl wants CURL_SOCKET_TIMEOUT (monotonic; -1: never) */
 	long timeout_ms;
 	int interval_ms;
 	bool stop;                /* under mu */
@@ -239,9 +249,70 @@ static int refresh(struct prober *p)
 	return 0;
 }
 
+/* curl's socket callback: mirror what it wants to know about a socket into the epoll set. */
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+	(void)easy;
+	(void)sockp;
+	struct prober *p = arg;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL); /* may already be gone with the closed socket */
+		return 0;
+	}
+	struct epoll_event ev = {.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0),
+	                         .data.fd = fd};
+	if (epoll_ctl(p->epfd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
+		epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev);
+	return 0;
+}
+
+/* curl's timer callback: remember when curl wants to be called with CURL_SOCKET_TIMEOUT. */
+static int on_timer(CURLM *multi, long timeout_ms, void *arg)
+{
+	(void)multi;
+	struct prober *p = arg;
+	p->curl_due_ns = timeout_ms < 0 ? -1 : now_mono_ns() + (int64_t)timeout_ms * 1000000;
+	return 0;
+}
+
+static void close_fds(struct prober *p)
+{
+	if (p->epfd >= 0)
+		close(p->epfd);
+	if (p->wakefd >= 0)
+		close(p->wakefd);
+}
+
+static void wake(struct prober *p)
+{
+	uint64_t one = 1;
+	ssize_t n = write(p->wakefd, &one, sizeof one); /* a full counter already means "wake up" */
+	(void)n;
+}
+
+/* Hands the finished transfers their results; lowers *wake_ns to the next due time of each. */
+static void collect(struct prober *p, int64_t *wake_ns)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(p->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct target *t = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		if (t) {
+			finished(p, t, msg->data.result);
+			if (t->next_ns < *wake_ns)
+				*wake_ns = t->next_ns;
+		}
+	}
+}
+
 static void *run(void *arg)
 {
 	struct prober *p = arg;
+	struct epoll_event evs[64];
+	int running = 0;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		if (p->stop) {
@@ -252,39 +323,44 @@ static void *run(void *arg)
 			refresh(p);
 		pthread_mutex_unlock(&p->mu);
 
-		/* Start what is due; results arrive through the multi below. All targets due in the same round
-		 * start together, so a round wakes the thread once, not once per target. */
+		/* Start what is due. All targets due in the same round start together, so a round wakes the
+		 * thread once, not once per target; adding them arms curl's timer, which starts the transfers. */
 		int64_t now = now_mono_ns();
-		int64_t wake = now + 1000 * 1000000LL;
+		int64_t wake_ns = now + 1000 * 1000000LL;
 		for (size_t i = 0; i < p->nmine; i++) {
 			struct target *t = p->mine[i];
 			if (!t->running && now >= t->next_ns)
 				start(p, t, now);
-			if (!t->running && t->next_ns < wake)
-				wake = t->next_ns;
+			if (!t->running && t->next_ns < wake_ns)
+				wake_ns = t->next_ns;
 		}
-		int running = 0;
-		curl_multi_perform(p->multi, &running);
-		CURLMsg *msg;
-		int left;
-		while ((msg = curl_multi_info_read(p->multi, &left))) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			struct target *t = NULL;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-			if (t) {
-				finished(p, t, msg->data.result);
-				if (t->next_ns < wake)
-					wake = t->next_ns;
-			}
-		}
+		collect(p, &wake_ns);
+
+		if (p->curl_due_ns >= 0 && p->curl_due_ns < wake_ns)
+			wake_ns = p->curl_due_ns;
 		now = now_mono_ns();
-		int timeout_ms = (int)((wake - now) / 1000000);
-		if (timeout_ms < 0)
-			timeout_ms = 0;
-		if (timeout_ms > 1000)
-			timeout_ms = 1000;
-		curl_multi_poll(p->multi, NULL, 0, timeout_ms, NULL);
+		int64_t timeout = wake_ns > now ? (wake_ns - now + 999999) / 1000000 : 0;
+		if (timeout > 1000)
+			timeout = 1000;
+		int n = epoll_wait(p->epfd, evs, (int)ARRAY_LEN(evs), (int)timeout);
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == p->wakefd) {
+				uint64_t v;
+				ssize_t r = read(p->wakefd, &v, sizeof v);
+				(void)r;
+				continue;
+			}
+			int mask = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+			           (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+			           (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+			curl_multi_socket_action(p->multi, evs[i].data.fd, mask, &running);
+		}
+		/* curl's timer ran out: it times transfers out and starts the ones just added. Cleared first,
+		 * since the call may arm it again. */
+		if (p->curl_due_ns >= 0 && now_mono_ns() >= p->curl_due_ns) {
+			p->curl_due_ns = -1;
+			curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		}
 	}
 	return NULL;
 }
@@ -298,8 +374,24 @@ struct prober *prober_new(long timeout_ms, int interval_ms, char *err, size_t er
 	}
 	p->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
 	p->interval_ms = interval_ms > 0 ? interval_ms : 1000;
-	if (!(p->multi = curl_multi_init())) {
+	p->curl_due_ns = -1;
+	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	p->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct epoll_event wev = {.events = EPOLLIN, .data.fd = p->wakefd};
+	if (p->epfd < 0 || p->wakefd < 0 || epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->wakefd, &wev) != 0) {
+		snprintf(err, errlen, "cannot start the probe thread: %s", strerror(errno));
+		close_fds(p);
+		free(p);
+		return NULL;
+	}
+	if (!(p->multi = curl_multi_init()) || curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, on_socket) != CURLM_OK ||
+	    curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p) != CURLM_OK ||
+	    curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, on_timer) != CURLM_OK ||
+	    curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p) != CURLM_OK) {
 		snprintf(err, errlen, "cannot initialise libcurl");
+		if (p->multi)
+			curl_multi_cleanup(p->multi);
+		close_fds(p);
 		free(p);
 		return NULL;
 	}
@@ -312,6 +404,7 @@ struct prober *prober_new(long timeout_ms, int interval_ms, char *err, size_t er
 	if (rc) {
 		snprintf(err, errlen, "cannot start the probe thread: %s", strerror(rc));
 		curl_multi_cleanup(p->multi);
+		close_fds(p);
 		free(p);
 		return NULL;
 	}
@@ -325,13 +418,14 @@ void prober_free(struct prober *p)
 	pthread_mutex_lock(&p->mu);
 	p->stop = true;
 	pthread_mutex_unlock(&p->mu);
-	curl_multi_wakeup(p->multi);
+	wake(p);
 	pthread_join(p->thread, NULL);
 	for (size_t i = 0; i < p->nt; i++)
 		drop(p, p->t[i]);
 	free(p->t);
 	free(p->mine);
 	curl_multi_cleanup(p->multi);
+	close_fds(p);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 }
@@ -388,7 +482,7 @@ int prober_watch(struct prober *p, const char *id, const char *url)
 	t->have = false;
 	p->dirty = true;
 	pthread_mutex_unlock(&p->mu);
-	curl_multi_wakeup(p->multi);
+	wake(p);
 	return 0;
 }
 
@@ -405,7 +499,7 @@ void prober_unwatch(struct prober *p, const char *id)
 	}
 	pthread_mutex_unlock(&p->mu);
 	if (t)
-		curl_multi_wakeup(p->multi);
+		wake(p);
 }
 
 int prober_latest(struct prober *p, const char *id, struct probe_result *out)
