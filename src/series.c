@@ -1,6 +1,10 @@
 /* series.c — append-only chunked history shared between the collector and snapshot readers without copies.
  * The writer only ever fills slots past the count any published view holds, so readers need no lock.
- * Storage is compact: each chunk holds its first time and memory limit; each point 8 bytes (see series.h). */
+ * Storage is compact: each chunk holds its first time and memory limit; each point 8 bytes (see series.h)
+ * while its chunk fills. A full chunk is sealed: copied into a chunk that stores each of the four 16-bit
+ * columns once when all its points share the value (an idle container's CPU, a steady memory figure, the
+ * response time of a container without a probe) and per point otherwise. Readers holding the open copy keep
+ * it until they release it; it is never written again. */
 #include "series.h"
 
 #include <math.h>
@@ -46,23 +50,55 @@ static double mf_decode(uint16_t c)
 #define TIME_BITS 14
 #define TIME_MAX ((1u << TIME_BITS) - 1)
 
-struct packed_point {
-	uint16_t t_status; /* time offset from the chunk's base in unit_ms << 2 | enum point_status */
-	uint16_t cpu;      /* minifloat, 0.01 % */
-	uint16_t mem;      /* minifloat, KiB used */
-	uint16_t resp;     /* minifloat, ms */
+/* The four 16-bit columns of a point. */
+enum {
+	COL_TIME,  /* time offset from the chunk's base in unit_ms << 2 | enum point_status */
+	COL_CPU,   /* minifloat, 0.01 % */
+	COL_MEM,   /* minifloat, KiB used */
+	COL_RESP,  /* minifloat, ms */
+	NCOLS
 };
 
 struct series_chunk {
 	atomic_int refs;
-	uint16_t used; /* written by the collector only; readers use their view's count instead */
+	uint16_t used;    /* written by the collector only; readers use their view's count instead */
+	bool sealed;      /* immutable, columns stored as below; otherwise open: d holds rows of NCOLS */
+	uint8_t stored;   /* sealed: bit k set when column k is stored per point, else it is same[k] for all */
+	uint16_t same[NCOLS];
 	int64_t base_ms, unit_ms;
 	bool pct_known;     /* the points have a memory percentage: used / mem_limit_mb (0 when none used yet) */
 	float mem_limit_mb;
-	struct packed_point p[SERIES_CHUNK_POINTS];
+	uint16_t d[];     /* open: SERIES_CHUNK_POINTS rows of NCOLS; sealed: each stored column, used entries */
 };
 
-size_t series_chunk_bytes(void) { return sizeof(struct series_chunk); }
+#define OPEN_CHUNK_BYTES (sizeof(struct series_chunk) + SERIES_CHUNK_POINTS * NCOLS * sizeof(uint16_t))
+
+size_t series_chunk_bytes(void) { return OPEN_CHUNK_BYTES; }
+
+static size_t chunk_bytes(const struct series_chunk *c)
+{
+	if (!c->sealed)
+		return OPEN_CHUNK_BYTES;
+	return sizeof *c + (size_t)__builtin_popcount(c->stored) * c->used * sizeof(uint16_t);
+}
+
+size_t series_heap_bytes(const struct series *s)
+{
+	size_t n = s->max_chunks * sizeof *s->ring;
+	for (size_t i = 0; i < s->nchunks; i++)
+		n += chunk_bytes(s->ring[(s->head + i) % s->max_chunks]);
+	return n;
+}
+
+static uint16_t cell(const struct series_chunk *c, size_t k, int col)
+{
+	if (!c->sealed)
+		return c->d[k * NCOLS + (size_t)col];
+	if (!(c->stored >> col & 1u))
+		return c->same[col];
+	size_t rank = (size_t)__builtin_popcount(c->stored & ((1u << col) - 1u));
+	return c->d[rank * c->used + k];
+}
 
 static void chunk_unref(struct series_chunk *c)
 {
@@ -127,16 +163,54 @@ static bool fits(const struct series_chunk *c, const struct point *p, float limi
 	return true;
 }
 
+/* Replaces the open newest chunk by its sealed copy; when out of memory it simply stays open. */
+static void seal_newest(struct series *s)
+{
+	size_t slot = (s->head + s->nchunks - 1) % s->max_chunks;
+	struct series_chunk *c = s->ring[slot];
+	uint8_t stored = 0;
+	for (int col = 0; col < NCOLS; col++)
+		for (size_t k = 1; k < c->used; k++)
+			if (c->d[k * NCOLS + (size_t)col] != c->d[(size_t)col]) {
+				stored |= (uint8_t)(1u << col);
+				break;
+			}
+	struct series_chunk *z = malloc(sizeof *z + (size_t)__builtin_popcount(stored) * c->used * sizeof(uint16_t));
+	if (!z)
+		return;
+	atomic_init(&z->refs, 1);
+	z->used = c->used;
+	z->sealed = true;
+	z->stored = stored;
+	z->base_ms = c->base_ms;
+	z->unit_ms = c->unit_ms;
+	z->pct_known = c->pct_known;
+	z->mem_limit_mb = c->mem_limit_mb;
+	uint16_t *out = z->d;
+	for (int col = 0; col < NCOLS; col++) {
+		z->same[col] = c->used ? c->d[col] : 0;
+		if (stored >> col & 1u)
+			for (size_t k = 0; k < c->used; k++)
+				*out++ = c->d[k * NCOLS + (size_t)col];
+	}
+	s->ring[slot] = z;
+	chunk_unref(c);
+}
+
 int series_append(struct series *s, const struct point *p)
 {
 	struct series_chunk *c = newest(s);
 	float limit = implied_limit_mb(p);
 	if (!c || !fits(c, p, limit)) {
-		c = malloc(sizeof *c);
+		if (c && !c->sealed)
+			seal_newest(s);
+		c = malloc(OPEN_CHUNK_BYTES);
 		if (!c)
 			return -1;
 		atomic_init(&c->refs, 1);
 		c->used = 0;
+		c->sealed = false;
+		c->stored = 0;
 		c->base_ms = p->wall_ms;
 		c->unit_ms = s->unit_ms;
 		c->pct_known = !isnan(p->mem_pct);
@@ -150,11 +224,11 @@ int series_append(struct series *s, const struct point *p)
 		s->nchunks++;
 	}
 	uint32_t off = (uint32_t)((p->wall_ms - c->base_ms + c->unit_ms / 2) / c->unit_ms);
-	struct packed_point *q = &c->p[c->used];
-	q->t_status = (uint16_t)(off << 2 | (p->status & 3u));
-	q->cpu = mf_encode(isnan(p->cpu_pct) ? NAN : (double)p->cpu_pct * 100.0);
-	q->mem = mf_encode(isnan(p->mem_used_mb) ? NAN : (double)p->mem_used_mb * 1024.0);
-	q->resp = p->response_ms < 0 ? MF_NONE : mf_encode((double)p->response_ms);
+	uint16_t *q = &c->d[(size_t)c->used * NCOLS];
+	q[COL_TIME] = (uint16_t)(off << 2 | (p->status & 3u));
+	q[COL_CPU] = mf_encode(isnan(p->cpu_pct) ? NAN : (double)p->cpu_pct * 100.0);
+	q[COL_MEM] = mf_encode(isnan(p->mem_used_mb) ? NAN : (double)p->mem_used_mb * 1024.0);
+	q[COL_RESP] = p->response_ms < 0 ? MF_NONE : mf_encode((double)p->response_ms);
 	c->used++;
 	return 0;
 }
@@ -219,18 +293,18 @@ struct point series_view_get(const struct series_view *v, size_t i)
 	}
 	const struct series_chunk *c = v->chunks[lo];
 	size_t k = i - (lo ? v->ends[lo - 1] : 0) + (lo == 0 ? v->first : 0);
-	const struct packed_point *q = &c->p[k];
+	uint16_t ts = cell(c, k, COL_TIME);
 	struct point p;
-	p.wall_ms = c->base_ms + (int64_t)(q->t_status >> 2) * c->unit_ms;
-	p.status = (uint8_t)(q->t_status & 3u);
-	p.cpu_pct = (float)(mf_decode(q->cpu) / 100.0);
-	double kib = mf_decode(q->mem);
+	p.wall_ms = c->base_ms + (int64_t)(ts >> 2) * c->unit_ms;
+	p.status = (uint8_t)(ts & 3u);
+	p.cpu_pct = (float)(mf_decode(cell(c, k, COL_CPU)) / 100.0);
+	double kib = mf_decode(cell(c, k, COL_MEM));
 	p.mem_used_mb = (float)(kib / 1024.0);
 	if (!c->pct_known || isnan(kib))
 		p.mem_pct = NAN;
 	else
 		p.mem_pct = c->mem_limit_mb > 0 ? (float)(kib / 1024.0 / c->mem_limit_mb * 100.0) : 0.0f;
-	double r = mf_decode(q->resp);
+	double r = mf_decode(cell(c, k, COL_RESP));
 	p.response_ms = isnan(r) ? -1 : (int32_t)r;
 	return p;
 }

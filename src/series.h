@@ -79,7 +79,10 @@ struct series_acc {
  * struct series_acc is ready to use. 0, or -1 when that append failed (ENOMEM). */
 int series_acc_add(struct series_acc *a, struct series *out, const struct point *p, int64_t period_ms);
 
-/* Bytes one chunk takes (for the memory budget and its test). */
+/* Bytes one open chunk (the one filling) takes (for the memory budget and its test). */
 size_t series_chunk_bytes(void);
+/* The heap the series holds now: its ring and chunks (sealed chunks store a column once when all its points
+ * share the value). */
+size_t series_heap_bytes(const struct series *s);
 
 #endif

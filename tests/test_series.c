@@ -1,5 +1,5 @@
 /* test_series.c — chunked history: appends, eviction, views that outlive later appends and evictions, and
- * the compact storage: what comes back, to what precision, across time gaps and limit changes. */
+ * the compact storage: what comes back, to what precision, across time gaps, limit changes and sealing. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -199,9 +199,59 @@ static void test_minutes(void)
 	series_free(&day);
 }
 
+/* Full chunks are sealed: columns whose value every point shares are stored once. What comes back is the same,
+ * and a view taken while the chunk was open still reads it after the seal. */
+static void test_sealing(void)
+{
+	struct series idle, busy;
+	series_init(&idle, 3600, 1000);
+	series_init(&busy, 3600, 1000);
+	int64_t t0 = 1700000000000;
+	struct series_view early;
+	bool same = true;
+	for (int i = 0; i < 3600; i++) {
+		/* Jittered ticks (stored to 10 ms): the time column always varies. */
+		struct point a = {.wall_ms = t0 + i * 1000 + i % 7, .cpu_pct = 0, .mem_used_mb = 2.5f, .mem_pct = NAN,
+		                  .response_ms = -1, .status = PT_UP};
+		struct point b = {.wall_ms = a.wall_ms, .cpu_pct = (float)(i % 97), .mem_used_mb = 100 + (float)(i % 50),
+		                  .mem_pct = NAN, .response_ms = 10 + i % 13, .status = i % 50 ? PT_UP : PT_DOWN};
+		series_append(&idle, &a);
+		series_append(&busy, &b);
+		if (i == 100)
+			series_view_take(&busy, 0, &early); /* the first chunk, still open */
+	}
+	struct series_view vi, vb;
+	series_view_take(&idle, 0, &vi);
+	series_view_take(&busy, 0, &vb);
+	ok(vi.count >= 3600 && vb.count == vi.count, "both keep the hour (%zu points)", vi.count);
+	for (size_t i = 0; i < vb.count; i++) {
+		struct point a = series_view_get(&vi, i), b = series_view_get(&vb, i);
+		int k = 3600 - (int)vb.count + (int)i; /* the point's index as appended */
+		same &= llabs(a.wall_ms - (t0 + k * 1000 + k % 7)) <= 5 && a.cpu_pct == 0 && fabsf(a.mem_used_mb - 2.5f) < 0.001f &&
+		        a.response_ms == -1 && a.status == PT_UP;
+		same &= b.wall_ms == a.wall_ms && b.cpu_pct == (float)(k % 97) && b.response_ms == 10 + k % 13 &&
+		        fabsf(b.mem_used_mb - (100 + (float)(k % 50))) < 0.05f && b.status == (k % 50 ? PT_UP : PT_DOWN);
+	}
+	ok(same, "every point reads back the same from sealed chunks");
+	is_int(early.count, 101, "a view taken while the chunk was open");
+	ok(llabs(series_view_get(&early, 100).wall_ms - (t0 + 100 * 1000 + 100 % 7)) <= 5, "still reads it after the seal");
+	is_int(series_view_get(&early, 0).response_ms, 10, "and its first point");
+	size_t bi = series_heap_bytes(&idle), bb = series_heap_bytes(&busy);
+	diag("an hour at 1 s: idle %zu bytes (%.2f a point), busy %zu bytes (%.2f a point)", bi, (double)bi / 3600,
+	     bb, (double)bb / 3600);
+	ok(bi < 3 * 3600 + 3 * series_chunk_bytes(), "an idle container's hour: about 2 bytes a point");
+	ok(bb > 8 * 3600 && bb < 8 * 3600 + 3 * series_chunk_bytes(), "a busy one's: 8");
+	series_view_release(&early);
+	series_view_release(&vi);
+	series_view_release(&vb);
+	series_free(&idle);
+	series_free(&busy);
+}
+
 int main(void)
 {
 	test_ring();
+	test_sealing();
 	test_precision();
 	test_gaps_and_limits();
 	test_minutes();

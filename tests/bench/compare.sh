@@ -237,18 +237,19 @@ for n in $NS; do
 done
 
 # What full histories (an hour at 1 s, a day at 1 min) add to lookout's heap, per N: history-mem fills them
-# through the same series code, since a run here lasts minutes, not a day.
+# through the same series code, since a run here lasts minutes, not a day; once for containers as idle as
+# these (only the time varies) and once for busy ones (every column varies).
 HIST_FILE="$WORK/history"
 : >"$HIST_FILE"
 if [ -x "$HISTORY_MEM" ]; then
-	for n in $NS; do "$HISTORY_MEM" "$n" >>"$HIST_FILE"; done
+	for n in $NS; do "$HISTORY_MEM" "$n" idle >>"$HIST_FILE"; "$HISTORY_MEM" "$n" busy >>"$HIST_FILE"; done
 fi
 
 # The table: medians per N and tool, scaled to a minute; ratios against lookout's total.
 /usr/bin/python3 - "$CSV" "$HIST_FILE" <<'EOF'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-hist = {int(l.split()[0]): int(l.split()[1]) for l in open(sys.argv[2]) if l.strip()}
+hist = {(int(l.split()[0]), l.split()[3]): int(l.split()[1]) for l in open(sys.argv[2]) if l.strip()}
 by = {}
 for r in rows:
     by.setdefault((int(r["n"]), r["tool"]), []).append(r)
@@ -268,10 +269,16 @@ for n in sorted({k[0] for k in by}):
         totals[tool] = own + eng
         ratio = (own + eng) / lk_total if lk_total > 0 else float("inf")
         print(f"{tool:<14}{own:>10.0f}{eng:>13.0f}{own + eng:>10.0f}{med(rs, 'rss_kb') / 1024:>9.1f}{ratio:>16.2f}x")
-    if n in hist:
-        rss = med(lk, "rss_kb") / 1024 + hist[n] / 1048576
-        print(f"lookout RSS with full histories (1 h at 1 s + 24 h at 1 min, {hist[n] / 1048576:.1f} MiB): "
-              f"{rss:.1f} MiB{' (target at N = 300: under 24 MiB: ' + ('met' if rss < 24 else 'MISSED') + ')' if n == 300 else ''}")
+    for kind in ["idle", "busy"]:
+        if (n, kind) not in hist:
+            continue
+        h = hist[(n, kind)] / 1048576
+        rss = med(lk, "rss_kb") / 1024 + h
+        verdict = ""
+        if n == 300:
+            verdict = " (target at N = 300: under 24 MiB: %s)" % ("met" if rss < 24 else "MISSED")
+        print(f"lookout RSS with full histories of {kind} containers (1 h at 1 s + 24 h at 1 min, {h:.1f} MiB): "
+              f"{rss:.1f} MiB{verdict}")
     idle = by[(n, "idle")]
     print(f"{'(engine idle)':<14}{'':>10}{med(idle, 'engine_ms'):>13.0f}")
     fl = totals.get("floor", 0)
