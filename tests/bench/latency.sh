@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# latency.sh — how long from `docker kill` to the container_down line in the alert log, and to the email
-# about it accepted by a local SMTP server (aiosmtpd with STARTTLS and AUTH, tests/lib/smtpd.py, when
-# python3-aiosmtpd is installed), over BENCH_KILLS kills (default 20) on a private engine, lookout --daemon
-# at a 1 s interval with its notifier thread. The end of each interval is the ts lookout itself wrote on the
-# alert line (when its rules decided) and the time the server recorded the message; the start is the wall
-# clock just before the kill was sent, on the same host. Prints every kill, then p50 and max. A benchmark:
-# it asserts nothing; the goals (alert log within 1 s, because the die event arrives on the event stream;
-# email within 2 s, because critical alerts skip the buffer) are printed beside them.
+# latency.sh — how long from `docker kill` to the container_down line in the alert log, to the dashboard
+# showing it down, and to the email about it accepted by a local SMTP server (aiosmtpd with STARTTLS and AUTH,
+# tests/lib/smtpd.py, when python3-aiosmtpd is installed), over BENCH_KILLS kills (default 20) on a private
+# engine, lookout --daemon at a 1 s interval with its notifier thread and a lookout dashboard in tmux beside
+# it. The end of each interval is the program's own record: the ts on the alert line (when its rules
+# decided), the snapshot the dashboard's log names as the one that first showed the container down, and the
+# time the server recorded the message; the start is the wall clock just before the kill was sent, on the
+# same host. Prints every kill, then p50 and max. A benchmark: it asserts nothing; the goals (alert log and
+# screen within 1 s, because the die event arrives on the event stream; email within 2 s, because critical
+# alerts skip the buffer) are printed beside them.
 #   tests/bench/latency.sh
 set -u
 KILLS=${BENCH_KILLS:-20}
@@ -44,6 +46,18 @@ fi
 	>/dev/null 2>&1 &
 pid=$!
 engine_on_cleanup "kill $pid 2>/dev/null"
+# The dashboard beside it, in tmux: its log says when a container is first shown down, stamped with the
+# snapshot that carried it to the screen (the program's own record).
+TUI_LOG=
+if command -v tmux >/dev/null; then
+	tsock=$OUT/tmux.sock
+	tmux -S "$tsock" -f /dev/null new-session -d -s lat -x 200 -y 60 \
+		"env LANG=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME=$OUT/tui-state $LOOKOUT --interval 1 --host $DOCKER_HOST; sleep 600"
+	engine_on_cleanup "tmux -S '$tsock' kill-server 2>/dev/null"
+	TUI_LOG=$OUT/tui-state/lookout/lookout.log
+else
+	echo "(no tmux: the on-screen latency is not measured)"
+fi
 for _ in $(seq 1 300); do
 	rows=$(grep -c ',running,' "$OUT/metrics.csv" 2>/dev/null)
 	[ "${rows:-0}" -ge $((KILLS * 2)) ] && break
@@ -52,6 +66,7 @@ done
 
 : >"$OUT/latencies"
 : >"$OUT/mail-latencies"
+: >"$OUT/screen-latencies"
 for i in $(seq 1 "$KILLS"); do
 	t0=$(date +%s.%N)
 	docker kill "victim$i" >/dev/null
@@ -71,6 +86,20 @@ import sys, datetime
 ts = datetime.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
 print(round((ts.timestamp() - float(sys.argv[2])) * 1000))' "$ts" "$t0")
 	echo "$ms" >>"$OUT/latencies"
+	screen=
+	if [ -n "$TUI_LOG" ]; then
+		for _ in $(seq 1 200); do
+			shown=$(grep -a "screen: victim$i is down" "$TUI_LOG" 2>/dev/null | head -n 1 |
+				sed -n 's/.*shown from snapshot \([^)]*\)).*/\1/p')
+			[ -n "$shown" ] && break
+			sleep 0.05
+		done
+		[ -n "$shown" ] && screen=$(/usr/bin/python3 -c '
+import sys, datetime
+ts = datetime.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+print(round((ts.timestamp() - float(sys.argv[2])) * 1000))' "$shown" "$t0")
+		[ -n "$screen" ] && echo "$screen" >>"$OUT/screen-latencies"
+	fi
 	mail=
 	if [ -n "$SMTP" ]; then
 		# The server's own receive time of the first message that names this victim.
@@ -90,7 +119,7 @@ EOF
 		done
 		[ -n "$mail" ] && echo "$mail" >>"$OUT/mail-latencies"
 	fi
-	echo "kill $i: container_down logged $ms ms after the kill was sent${mail:+, email accepted after $mail ms}"
+	echo "kill $i: container_down logged $ms ms after the kill was sent${screen:+, on screen after $screen ms}${mail:+, email accepted after $mail ms}"
 	sleep 1.2 # past the 1 message a second the notifier allows (SES's sandbox rate)
 done
 kill -TERM "$pid"
@@ -104,4 +133,5 @@ summary() {
 	}'
 }
 summary "$OUT/latencies" 1000 "docker kill -> alert log"
+[ -n "$TUI_LOG" ] && summary "$OUT/screen-latencies" 1000 "docker kill -> on screen"
 [ -n "$SMTP" ] && summary "$OUT/mail-latencies" 2000 "docker kill -> email accepted by the SMTP server"
