@@ -434,6 +434,8 @@ static void apply_engine(struct collector *c, struct msg *m)
 		if (m->u.engine.host[0])
 			snprintf(c->host_name, sizeof c->host_name, "%s", m->u.engine.host);
 		c->engine_error[0] = '\0';
+		if (c->stats && !c->engine_up)
+			statstream_engine_back(c->stats); /* streams waiting out a long back-off start now */
 		if (!c->stats && c->o.source != SOURCE_CGROUP) {
 			char err[512];
 			c->stats = statstream_new(c->docker_host, c->version.oneshot_stats,
