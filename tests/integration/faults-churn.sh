@@ -18,7 +18,7 @@ engine_require
 
 IMAGE=lookout-test/busybox:latest
 NFIELDS=22
-CHURN=24 PAR=4
+CHURN=12 PAR=4
 [ -n "${LOOKOUT_LONG:-}" ] && CHURN=200 PAR=8
 plan 12
 
@@ -62,13 +62,18 @@ one() { # one container: create, start, let it be seen, remove
 	sleep 0.$((RANDOM % 10))
 	engine_api "/containers/$id?force=true" -X DELETE >/dev/null
 }
-churn() { # churn PREFIX N
-	local i
+churn() { # churn PREFIX N (waits for its own children only: a bare wait would wait for lookout too)
+	local i pids=()
 	for i in $(seq "$2"); do
 		one "$1-$i" &
-		[ $((i % PAR)) = 0 ] && wait
+		pids+=($!)
+		if [ $((i % PAR)) = 0 ]; then
+			wait "${pids[@]}"
+			pids=()
+		fi
 	done
-	wait
+	[ ${#pids[@]} -gt 0 ] && wait "${pids[@]}"
+	return 0
 }
 churn fc-warm "$PAR"
 poll_until "snap_py \"sys.exit(0 if not [n for n in names if n.startswith('fc-warm')] else 1)\" >/dev/null" 30
