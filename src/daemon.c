@@ -137,7 +137,8 @@ static void write_alerts(struct alertlog *al, const struct snapshot *s, uint64_t
 		return;
 	const struct alert_transition *t = s->recent_alerts + first;
 	size_t n = s->nrecent_alerts - first;
-	if (t[0].seq > *written_seq + 1)
+	/* Before this process wrote its first line, seq continues the restored state's: nothing is missing. */
+	if (*written_seq && t[0].seq > *written_seq + 1)
 		log_error("%llu alert transitions came faster than they could be written and are missing from the "
 		          "alert log", (unsigned long long)(t[0].seq - *written_seq - 1));
 	char err[1024];
