@@ -20,7 +20,7 @@ IMAGE=lookout-test/busybox:latest
 NFIELDS=22
 CHURN=12 PAR=4
 [ -n "${LOOKOUT_LONG:-}" ] && CHURN=200 PAR=8
-plan 12
+plan 13
 
 WORK=$(mktemp -d /tmp/lookout-fchurn.XXXXXX) || bail "mktemp failed"
 OUT=$WORK/out
@@ -109,8 +109,13 @@ check "lookout is still running" kill -0 "$LPID"
 FD1=$(fds) RSS1=$(rss_kib)
 check "no file-descriptor growth ($FD0 before, $FD1 after)" test "$FD1" -le "$((FD0 + 2))"
 # A container's history is about 0.5 MiB at this interval: a leak of the churned ones would be far above this.
-check "resident memory grew by less than 6 MiB ($RSS0 KiB before, $RSS1 KiB after $CHURN containers)" \
-	test "$RSS1" -lt "$((RSS0 + 6144))"
+if grep -qa __asan_init "$LOOKOUT"; then
+	# AddressSanitizer keeps freed memory in quarantine: RSS says nothing there (its leak check runs at exit).
+	skip "resident memory under AddressSanitizer ($RSS0 KiB before, $RSS1 KiB after)"
+else
+	check "resident memory grew by less than 6 MiB ($RSS0 KiB before, $RSS1 KiB after $CHURN containers)" \
+		test "$RSS1" -lt "$((RSS0 + 6144))"
+fi
 check "the CSV rows of the churned containers are there (created ones were seen)" csv_py "$OUT/metrics.csv" '
 n = len({r["container_id"] for r in rows if r["name"].startswith("fc-churn")})
 print("%d churned containers have rows" % n)
@@ -120,5 +125,7 @@ wait "$LPID"
 LPID=
 bad=$(csv_field_counts "$OUT/metrics.csv" | sort | uniq -c | grep -v " $NFIELDS\$")
 check "every CSV record has the header's $NFIELDS fields${bad:+ (not: $bad)}" test -z "$bad"
+# Under the sanitizers a leak or an error report lands here.
+check "lookout wrote nothing to standard error" test ! -s "$WORK/stderr"
 [ "$TAP_FAILED" -gt 0 ] && show
 done_testing

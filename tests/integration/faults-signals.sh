@@ -21,7 +21,7 @@ IMAGE=lookout-test/busybox:latest
 NFIELDS=22
 ROUNDS=${FAULT_ROUNDS:-8}
 [ -n "${LOOKOUT_LONG:-}" ] && ROUNDS=60
-plan $((ROUNDS + 8))
+plan $((ROUNDS + 10))
 
 WORK=$(mktemp -d /tmp/lookout-fsig.XXXXXX) || bail "mktemp failed"
 OUT=$WORK/out
@@ -162,5 +162,8 @@ back = [i for i in range(1, len(t)) if t[i] < t[i - 1]]
 print("%d rows" % len(rows))
 sys.exit(1 if back else 0)'
 check "the log says why each run stopped" test "$(grep -c 'stopping (SIG' "$LOG")" -ge 1
+check "no restart claims alert transitions went missing" sh -c "! grep 'missing from the alert log' '$LOG'"
+# Under the sanitizers any report lands here.
+check "lookout wrote nothing to standard error in any run" test ! -s "$WORK/stderr"
 [ "$TAP_FAILED" -gt 0 ] && show
 done_testing
