@@ -107,7 +107,9 @@ check "no ghost in /metrics, and the renamed one under its new name" sh -c \
 check "exactly the 4 remaining containers are shown" snap_py "print(sorted(names)); sys.exit(0 if sorted(names) == ['fc-base', 'fc-oom', 'fc-pause', 'fc-renamed'] else 1)"
 check "lookout is still running" kill -0 "$LPID"
 FD1=$(fds) RSS1=$(rss_kib)
-check "no file-descriptor growth ($FD0 before, $FD1 after)" test "$FD1" -le "$((FD0 + 2))"
+# A few descriptors come and go (engine connections of the stats API, kept-alive HTTP clients); one leaked per
+# churned container would be $CHURN or more.
+check "no file-descriptor growth ($FD0 before, $FD1 after $CHURN containers)" test "$FD1" -le "$((FD0 + 6))"
 # A container's history is about 0.5 MiB at this interval: a leak of the churned ones would be far above this.
 if grep -qa __asan_init "$LOOKOUT"; then
 	# AddressSanitizer keeps freed memory in quarantine: RSS says nothing there (its leak check runs at exit).
