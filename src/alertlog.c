@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- writing ------------------------------------------------------------------------------------------ */
@@ -335,11 +336,41 @@ struct alertlog {
 	struct buf line;
 };
 
+/* Drops a last line without its newline: the lines before it stay, the next append starts a line. */
+static int cut_partial_line(int fd)
+{
+	struct stat st;
+	char last;
+	if (fstat(fd, &st) || st.st_size == 0 || pread(fd, &last, 1, st.st_size - 1) != 1 || last == '\n')
+		return 0;
+	char blk[4096];
+	off_t end = st.st_size, cut = 0;
+	while (end > 0) {
+		off_t from = end > (off_t)sizeof blk ? end - (off_t)sizeof blk : 0;
+		ssize_t n = pread(fd, blk, (size_t)(end - from), from);
+		if (n <= 0)
+			break;
+		char *nl = memrchr(blk, '\n', (size_t)n);
+		if (nl) {
+			cut = from + (nl - blk) + 1;
+			break;
+		}
+		end = from;
+	}
+	return ftruncate(fd, cut);
+}
+
 static int open_fd(struct alertlog *al, char *err, size_t errlen)
 {
-	int fd = open(al->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int fd = open(al->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open the alert log %s: %s", al->path, strerror(errno));
+		return -1;
+	}
+	if (cut_partial_line(fd)) {
+		snprintf(err, errlen, "cannot repair the cut-short last line of the alert log %s: %s", al->path,
+		         strerror(errno));
+		close(fd);
 		return -1;
 	}
 	al->fd = fd;
@@ -365,31 +396,34 @@ struct alertlog *alertlog_open(const char *path, char *err, size_t errlen)
 
 int alertlog_append(struct alertlog *al, const struct alert_transition *t, size_t n, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < n; i++) {
-		buf_reset(&al->line);
+	if (n == 0)
+		return 0;
+	buf_reset(&al->line);
+	for (size_t i = 0; i < n; i++)
 		if (alertlog_format(&al->line, &t[i])) {
 			snprintf(err, errlen, "out of memory formatting an alert");
 			return -1;
 		}
-		/* One write() per line on O_APPEND: a reader never sees half of one, and lines never interleave. */
-		ssize_t w;
-		do
-			w = write(al->fd, al->line.data, al->line.len);
-		while (w < 0 && errno == EINTR);
-		if (w != (ssize_t)al->line.len) {
-			int e = w < 0 ? errno : ENOSPC;
-			if (w > 0) {
-				/* Cut a partial line back so the next one starts clean. */
-				off_t end = lseek(al->fd, 0, SEEK_END);
-				if (end >= w && ftruncate(al->fd, end - w)) {
-					/* nothing more to do: the error below says what happened */
-				}
-			}
-			snprintf(err, errlen, "cannot write to the alert log %s: %s", al->path, strerror(e));
+	/* All the lines in one write() on O_APPEND: a reader never sees half of one, lines never interleave, and a
+	 * failure leaves none of them behind — so the caller's retry of all n cannot write some twice. */
+	struct stat st;
+	off_t before = fstat(al->fd, &st) == 0 ? st.st_size : -1;
+	ssize_t w;
+	do
+		w = write(al->fd, al->line.data, al->line.len);
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)al->line.len) {
+		int e = w < 0 ? errno : ENOSPC;
+		/* Cut the partial lines back (disk full) so the next append starts clean. */
+		if (w > 0 && before >= 0 && ftruncate(al->fd, before)) {
+			snprintf(err, errlen, "cannot write to the alert log %s: %s; and cutting back a partial line failed: %s",
+			         al->path, strerror(e), strerror(errno));
 			return -1;
 		}
+		snprintf(err, errlen, "cannot write to the alert log %s: %s", al->path, strerror(e));
+		return -1;
 	}
-	if (n && fdatasync(al->fd)) {
+	if (fdatasync(al->fd)) {
 		snprintf(err, errlen, "cannot sync the alert log %s: %s", al->path, strerror(errno));
 		return -1;
 	}

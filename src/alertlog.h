@@ -34,10 +34,12 @@ int logfmt_next(const char **p, const char *end, char *key, size_t keylen, struc
 
 struct alertlog;
 
-/* Opens path for appending (created 0644). NULL with a message in err. */
+/* Opens path for appending (created 0644); a last line cut short (disk full, power loss) is dropped so the
+ * next one starts clean. NULL with a message in err. */
 struct alertlog *alertlog_open(const char *path, char *err, size_t errlen);
-/* Writes one line per transition, each with one write(), then fdatasync()s once: when it returns 0 the lines
- * are on disk. -1 with a message (lines before the failing one were written). */
+/* Writes one line per transition, all in one write(), then fdatasync()s: when it returns 0 the lines are on
+ * disk. -1 with a message, and then none of them was written (a partial write is cut back), so the caller
+ * retries all n. */
 int alertlog_append(struct alertlog *al, const struct alert_transition *t, size_t n, char *err, size_t errlen);
 int alertlog_reopen(struct alertlog *al, char *err, size_t errlen); /* after logrotate (SIGHUP) */
 void alertlog_close(struct alertlog *al);                            /* NULL is fine */

@@ -89,6 +89,7 @@ struct collector {
 	struct rules_config rules_cfg;
 	struct rules *rules;        /* NULL: no rules */
 	struct alert_history *alerts; /* the recent transitions the last snapshot carries */
+	struct rules_state_text *rules_state; /* the rules' state after the newest transition (with a state file) */
 	struct complaint rules_complaint;
 
 	pthread_t thread;
@@ -225,7 +226,9 @@ static void decide_watched(struct collector *c, struct tracked *t)
 		t->watched = false;
 		return;
 	}
-	if (is_live(t->state))
+	/* One the restored alert state knows was watched before this process began: a stopped container whose
+	 * container_down is firing must stay in view, or it would resolve as "removed". */
+	if (is_live(t->state) || (c->rules && !c->listed && rules_knows(c->rules, t->id)))
 		t->ran_while_watched = true;
 	t->watched = is_live(t->state) || t->ran_while_watched || c->o.all;
 }
@@ -434,6 +437,8 @@ static void apply_engine(struct collector *c, struct msg *m)
 		if (m->u.engine.host[0])
 			snprintf(c->host_name, sizeof c->host_name, "%s", m->u.engine.host);
 		c->engine_error[0] = '\0';
+		if (c->stats && !c->engine_up)
+			statstream_engine_back(c->stats); /* streams waiting out a long back-off start now */
 		if (!c->stats && c->o.source != SOURCE_CGROUP) {
 			char err[512];
 			c->stats = statstream_new(c->docker_host, c->version.oneshot_stats,
@@ -701,6 +706,27 @@ static int by_name(const void *a, const void *b)
 
 #define RECENT_ALERTS 100
 
+/* The state file's text right after new transitions, for the consumer that writes the alert log to save once
+ * they are written there (CPU work only: the file is written on that consumer's thread). */
+static void keep_rules_state(struct collector *c)
+{
+	struct buf b;
+	buf_init(&b);
+	struct rules_state_text *t = NULL;
+	if (rules_format_state(c->rules, &b) == 0 && (t = malloc(sizeof *t + b.len + 1))) {
+		atomic_init(&t->refs, 1);
+		t->seq = rules_last_seq(c->rules);
+		t->len = b.len;
+		memcpy(t->data, b.data ? b.data : "", b.len);
+		t->data[b.len] = '\0';
+		rules_state_text_unref(c->rules_state);
+		c->rules_state = t;
+	} else {
+		log_complain(&c->rules_complaint, LOG_ERROR, "out of memory keeping the alert state");
+	}
+	buf_free(&b);
+}
+
 /* Rules are cheap CPU work, so they run here, on every snapshot (an event's too, so a kill is an alert at
  * once). The transitions go into the snapshot; writing them to the alert log is a consumer's job. */
 static void evaluate_rules(struct collector *c, struct snapshot *s)
@@ -735,6 +761,8 @@ static void evaluate_rules(struct collector *c, struct snapshot *s)
 	free(tr);
 	alert_history_unref(c->alerts);
 	c->alerts = h;
+	if (c->rules_state_path)
+		keep_rules_state(c);
 }
 
 static void publish(struct collector *c, bool is_tick)
@@ -788,6 +816,7 @@ static void publish(struct collector *c, bool is_tick)
 	if (c->rules && c->engine_up)
 		evaluate_rules(c, s);
 	s->alerts_ref = alert_history_ref(c->alerts);
+	s->rules_state = rules_state_text_ref(c->rules_state);
 	s->recent_alerts = c->alerts ? c->alerts->t : NULL;
 	s->nrecent_alerts = c->alerts ? c->alerts->n : 0;
 
@@ -1032,6 +1061,7 @@ void collector_free(struct collector *c)
 	rules_free(c->rules);
 	free(c->rules_state_path);
 	alert_history_unref(c->alerts);
+	rules_state_text_unref(c->rules_state);
 	for (size_t i = 0; i < c->o.nprobes; i++)
 		free(c->probes[i]);
 	free(c->probes);

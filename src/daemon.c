@@ -137,7 +137,8 @@ static void write_alerts(struct alertlog *al, const struct snapshot *s, uint64_t
 		return;
 	const struct alert_transition *t = s->recent_alerts + first;
 	size_t n = s->nrecent_alerts - first;
-	if (t[0].seq > *written_seq + 1)
+	/* Before this process wrote its first line, seq continues the restored state's: nothing is missing. */
+	if (*written_seq && t[0].seq > *written_seq + 1)
 		log_error("%llu alert transitions came faster than they could be written and are missing from the "
 		          "alert log", (unsigned long long)(t[0].seq - *written_seq - 1));
 	char err[1024];
@@ -147,6 +148,23 @@ static void write_alerts(struct alertlog *al, const struct snapshot *s, uint64_t
 	}
 	log_complain_clear(complaint, "the alert log is being written again");
 	*written_seq = t[n - 1].seq;
+}
+
+/* Saves the rules' state of the snapshot once the transitions it follows are in the alert log: after a SIGKILL
+ * the restart knows what was firing (no repeat, no loss) and continues the alert log's seq. */
+static void save_rules_state(const char *path, const struct snapshot *s, uint64_t written_seq, uint64_t *saved_seq,
+                             struct complaint *complaint)
+{
+	const struct rules_state_text *t = s->rules_state;
+	if (!t || t->seq > written_seq || t->seq <= *saved_seq)
+		return;
+	char err[1024];
+	if (rules_write_state(path, t->data, t->len, err, sizeof err)) {
+		log_complain(complaint, LOG_ERROR, "%s", err);
+		return;
+	}
+	log_complain_clear(complaint, "the alert state is being saved again");
+	*saved_seq = t->seq;
 }
 
 static bool want_color(const struct config *cfg)
@@ -267,8 +285,8 @@ int daemon_run(const struct config *cfg)
 	         cfg->output_dir);
 
 	bool color = want_color(cfg);
-	uint64_t seq = 0, written_tick = 0, written_alert = 0;
-	struct complaint csv_complaint = {0}, alert_complaint = {0};
+	uint64_t seq = 0, written_tick = 0, written_alert = 0, saved_state = 0;
+	struct complaint csv_complaint = {0}, alert_complaint = {0}, state_complaint = {0};
 	bool stop = false;
 	int exit_code = 0;
 	while (!stop) {
@@ -276,6 +294,7 @@ int daemon_run(const struct config *cfg)
 		if (s) {
 			seq = s->seq;
 			write_alerts(alerts, s, &written_alert, &alert_complaint);
+			save_rules_state(state_path, s, written_alert, &saved_state, &state_complaint);
 			if (s->tick && s->tick > written_tick) {
 				written_tick = s->tick;
 				if (csv_write_snapshot(csv, s, err, sizeof err))

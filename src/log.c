@@ -105,7 +105,12 @@ __attribute__((format(printf, 2, 0))) static void log_vmsg(enum log_level level,
 	pthread_mutex_lock(&log_lock);
 	if (level <= log_max) {
 		ssize_t w = write(log_fd, line, (size_t)n);
-		(void)w; /* nowhere better to report a failing log */
+		/* A log file on a full disk: standard error is the only place left to say so (a service manager or
+		 * docker logs keeps it). */
+		if (w != (ssize_t)n && log_fd > 2) {
+			w = write(2, line, (size_t)n);
+			(void)w; /* nowhere better to report a failing log */
+		}
 	}
 	pthread_mutex_unlock(&log_lock);
 }

@@ -533,7 +533,7 @@ static int num(struct buf *b, const char *key, long long v)
 	return logfmt_append(b, key, t);
 }
 
-int rules_save(const struct rules *r, const char *path, char *err, size_t errlen)
+int rules_format_state(const struct rules *r, struct buf *out)
 {
 	struct buf b;
 	buf_init(&b);
@@ -569,15 +569,17 @@ int rules_save(const struct rules *r, const char *path, char *err, size_t errlen
 			rc |= buf_puts(&b, "\n");
 		}
 	}
-	if (rc) {
-		buf_free(&b);
-		snprintf(err, errlen, "out of memory saving the alert state");
-		return -1;
-	}
+	if (rc == 0)
+		rc = buf_append(out, b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return rc ? -1 : 0;
+}
+
+int rules_write_state(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
 	char tmp[4200];
 	int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if (n < 0 || (size_t)n >= sizeof tmp) {
-		buf_free(&b);
 		snprintf(err, errlen, "alert state path too long: %s", path);
 		return -1;
 	}
@@ -586,12 +588,11 @@ int rules_save(const struct rules *r, const char *path, char *err, size_t errlen
 	if (!f)
 		e = errno;
 	else {
-		if (fwrite(b.data, 1, b.len, f) != b.len || fflush(f) || fsync(fileno(f)))
+		if (fwrite(text, 1, len, f) != len || fflush(f) || fsync(fileno(f)))
 			e = errno ? errno : EIO;
 		if (fclose(f) && !e)
 			e = errno;
 	}
-	buf_free(&b);
 	if (!e && rename(tmp, path))
 		e = errno;
 	if (e) {
@@ -600,6 +601,20 @@ int rules_save(const struct rules *r, const char *path, char *err, size_t errlen
 		return -1;
 	}
 	return 0;
+}
+
+int rules_save(const struct rules *r, const char *path, char *err, size_t errlen)
+{
+	struct buf b;
+	buf_init(&b);
+	if (rules_format_state(r, &b)) {
+		buf_free(&b);
+		snprintf(err, errlen, "out of memory saving the alert state");
+		return -1;
+	}
+	int rc = rules_write_state(path, b.data, b.len, err, errlen);
+	buf_free(&b);
+	return rc;
 }
 
 int rules_load(struct rules *r, const char *path, char *err, size_t errlen)

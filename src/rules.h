@@ -62,6 +62,11 @@ uint64_t rules_last_seq(const struct rules *r);
 /* Keeps the state in a file (written to PATH.tmp, then renamed over path) and reads it back; a missing file
  * is an empty state. 0, or -1 with a message in err (rules_load leaves the state empty then). */
 int rules_save(const struct rules *r, const char *path, char *err, size_t errlen);
+/* rules_save in two halves, so the text can be made on one thread and written on another: the state file's
+ * text appended to *out (0, or -1 on ENOMEM), and text written to path as rules_save does (fsync'd). */
+struct buf;
+int rules_format_state(const struct rules *r, struct buf *out);
+int rules_write_state(const char *path, const char *text, size_t len, char *err, size_t errlen);
 int rules_load(struct rules *r, const char *path, char *err, size_t errlen);
 
 #endif

@@ -34,6 +34,19 @@ void shared_info_unref(struct shared_info *si)
 	}
 }
 
+struct rules_state_text *rules_state_text_ref(struct rules_state_text *t)
+{
+	if (t)
+		atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+	return t;
+}
+
+void rules_state_text_unref(struct rules_state_text *t)
+{
+	if (t && atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1)
+		free(t);
+}
+
 struct snapshot *snapshot_alloc(size_t n)
 {
 	struct snapshot *s = calloc(1, sizeof *s + n * sizeof s->c[0]);
@@ -61,6 +74,7 @@ void snapshot_unref(struct snapshot *s)
 		series_view_release(&s->c[i].hist_min);
 	}
 	alert_history_unref(s->alerts_ref);
+	rules_state_text_unref(s->rules_state);
 	free(s);
 }
 

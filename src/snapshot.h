@@ -49,6 +49,16 @@ struct snap_container {
 	struct series_view hist_min; /* the last 24 hours, one point a minute (averages; the worst status) */
 };
 
+/* The rules' state file text as of transition seq; shared by many snapshots, never changed. */
+struct rules_state_text {
+	atomic_int refs;
+	uint64_t seq;
+	size_t len;
+	char data[];
+};
+struct rules_state_text *rules_state_text_ref(struct rules_state_text *t);
+void rules_state_text_unref(struct rules_state_text *t); /* NULL is fine */
+
 struct snapshot {
 	atomic_int refs;
 	uint64_t seq;     /* increases with every publication */
@@ -70,6 +80,9 @@ struct snapshot {
 	const struct alert_transition *recent_alerts;
 	size_t nrecent_alerts;
 	struct alert_history *alerts_ref;
+	/* The alert rules' state right after the newest transition (NULL when there is no state file): the daemon
+	 * saves it once those transitions are in the alert log, so a SIGKILL neither loses nor repeats an alert. */
+	struct rules_state_text *rules_state;
 	size_t n;
 	struct snap_container c[];   /* sorted by name */
 };

@@ -47,6 +47,7 @@ struct statstream {
 	/* Under mu. Watches are separately allocated so a pointer held by curl stays valid while the array grows;
 	 * only the thread frees them, after the caller has let go (wanted = false). */
 	bool stop;
+	bool engine_back; /* statstream_engine_back was called: end every back-off */
 	struct watch **w;
 	size_t nw, capw;
 	/* Thread only. */
@@ -205,6 +206,16 @@ static bool reconcile(struct statstream *s)
 {
 	bool any = false;
 	pthread_mutex_lock(&s->mu);
+	if (s->engine_back) {
+		s->engine_back = false;
+		s->negotiated = false;
+		s->next_negotiate_ns = 0;
+		s->negotiate_backoff_ms = 0;
+		for (size_t i = 0; i < s->nw; i++) {
+			s->w[i]->backoff_ms = 0;
+			s->w[i]->next_ns = 0;
+		}
+	}
 	for (size_t i = 0; i < s->nw;) {
 		struct watch *w = s->w[i];
 		if (w->wanted) {
@@ -413,6 +424,14 @@ void statstream_unwatch(struct statstream *s, const char *id)
 	pthread_mutex_unlock(&s->mu);
 	if (w)
 		curl_multi_wakeup(s->multi);
+}
+
+void statstream_engine_back(struct statstream *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->engine_back = true;
+	pthread_mutex_unlock(&s->mu);
+	curl_multi_wakeup(s->multi);
 }
 
 int statstream_latest(struct statstream *s, const char *id, struct sample *out)

@@ -21,6 +21,10 @@ void statstream_free(struct statstream *s); /* stops the thread, closes every co
 int statstream_watch(struct statstream *s, const char *id);
 void statstream_unwatch(struct statstream *s, const char *id);
 
+/* The engine is reachable again (after an outage): every stream waiting out its back-off (up to 30 s) is
+ * retried at once, so metrics resume within a second of the engine, not of the back-off. Cheap. */
+void statstream_engine_back(struct statstream *s);
+
 /* Copies the newest sample of id into *out. Returns 1 if there is one, 0 if none has arrived yet. */
 int statstream_latest(struct statstream *s, const char *id, struct sample *out);
 

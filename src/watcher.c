@@ -13,7 +13,7 @@
 #include "util.h"
 
 #define BACKOFF_MIN_MS 250
-#define BACKOFF_MAX_MS 2000 /* a local engine that comes back is seen within 2 s */
+#define BACKOFF_MAX_MS 1000 /* a local engine that comes back is seen within 2 s, with room for a slow answer */
 
 struct watcher {
 	struct docker *docker;

@@ -9,6 +9,7 @@
 #   engine_start --tcp             # sets ENGINE_DIR ENGINE_SOCK DOCKER_HOST [ENGINE_TCP_HOST]
 #   engine_on_cleanup 'kill $pid'  # extra teardown, run before the engine goes away
 #   engine_image lookout-test/busybox:latest
+#   engine_halt; engine_restart    # an outage: same socket and data root afterwards
 #
 # Teardown runs from an EXIT/INT/TERM/HUP trap: containers removed, dockerd SIGTERMed and waited
 # for, leftover mounts under the dir unmounted, no process may still name the dir, then rm -rf.
@@ -69,12 +70,17 @@ engine__alive() { [ -n "$ENGINE_PID" ] && kill -0 "$ENGINE_PID" 2>/dev/null; }
 
 # Start dockerd with one storage driver; 0 when it answers _ping, 1 when it died or never answered.
 engine__try_start() {
-	local driver=$1 deadline hosts
-	hosts=(-H "unix://$ENGINE_SOCK")
-	[ -n "$ENGINE_TCP_PORT" ] && hosts+=(-H "tcp://127.0.0.1:$ENGINE_TCP_PORT")
 	rm -rf --one-file-system "$ENGINE_DIR/data" "$ENGINE_DIR/exec"
 	mkdir -p "$ENGINE_DIR/data" "$ENGINE_DIR/exec"
 	: >"$ENGINE_DIR/dockerd.log"
+	engine__launch "$1"
+}
+
+# Start dockerd on the existing data root (engine__try_start's second half).
+engine__launch() {
+	local driver=$1 deadline hosts
+	hosts=(-H "unix://$ENGINE_SOCK")
+	[ -n "$ENGINE_TCP_PORT" ] && hosts+=(-H "tcp://127.0.0.1:$ENGINE_TCP_PORT")
 	dockerd --config-file "$ENGINE_DIR/daemon.json" \
 		--data-root "$ENGINE_DIR/data" --exec-root "$ENGINE_DIR/exec" \
 		--pidfile "$ENGINE_DIR/dockerd.pid" "${hosts[@]}" \
@@ -180,6 +186,25 @@ engine_image() {
 	tar -C "$root" -c . | docker import -c 'CMD ["/bin/sh"]' - "$tag" >/dev/null ||
 		{ echo "Bail out! docker import of the busybox rootfs failed"; exit 1; }
 	rm -rf "$root"
+}
+
+# engine_halt: stop dockerd (an engine outage) but keep its socket path, data root, images and
+# containers, for engine_restart. Containers without a restart policy end up exited.
+engine_halt() {
+	engine__stop_dockerd
+	engine__log "dockerd halted (data root kept)"
+}
+
+# engine_restart: start dockerd again on the same socket, data root and storage driver after
+# engine_halt; returns when it answers _ping (containers with --restart always come back by themselves).
+engine_restart() {
+	engine__alive && return 0
+	if ! engine__launch "$ENGINE_STORAGE"; then
+		tail -n 5 "$ENGINE_DIR/dockerd.log" | sed 's/^/#   /' >&2
+		echo "Bail out! the private dockerd would not start again"
+		exit 1
+	fi
+	engine__log "dockerd $ENGINE_PID up again at $ENGINE_SOCK"
 }
 
 engine__stop_dockerd() {
