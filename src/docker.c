@@ -137,6 +137,22 @@ static int set_endpoint(struct docker *d, const char *url, char *err, size_t err
 	return n < 0 || (size_t)n >= sizeof d->endpoint ? -1 : 0;
 }
 
+int docker_host_check(const char *host_url, char *err, size_t errlen)
+{
+	struct docker *d = calloc(1, sizeof *d);
+	if (!d) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	if (err && errlen)
+		err[0] = '\0';
+	int rc = set_endpoint(d, host_url, err, errlen);
+	if (rc && err && errlen && !err[0])
+		seterr(err, errlen, "engine address too long");
+	free(d);
+	return rc;
+}
+
 struct docker *docker_new(const char *host_url, char *err, size_t errlen)
 {
 	char buf[sizeof(((struct docker *)0)->endpoint)];
