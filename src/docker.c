@@ -302,8 +302,14 @@ static void http_error(const char *endpoint, long status, const char *body, size
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "message");
 	if (cJSON_IsString(m) && m->valuestring[0])
 		msg = m->valuestring;
+	/* The engine's words end up on terminals (check, stderr) and in logs: no escape sequences. */
+	struct buf shown;
+	buf_init(&shown);
+	if (msg)
+		buf_term_safe(&shown, msg, 300);
 	seterr(err, errlen, "the Docker engine at %s refused %s: HTTP %ld%s%s", endpoint, what, status,
-	       msg ? ": " : "", msg ? msg : "");
+	       msg ? ": " : "", shown.data ? shown.data : "");
+	buf_free(&shown);
 	cJSON_Delete(root);
 }
 
