@@ -409,87 +409,6 @@ static int read_kv_file(struct pending *p, const char *path, enum layer from, ch
 	return rc;
 }
 
-static void describe_allowed(const struct key *k, char *out, size_t len)
-{
-	switch (k->type) {
-	case T_SECONDS:
-		snprintf(out, len, "a number of seconds from %g to %g", k->min, k->max);
-		break;
-	case T_INT:
-		snprintf(out, len, "a whole number from %g to %g", k->min, k->max);
-		break;
-	case T_BOOL:
-		snprintf(out, len, "true or false (also yes/no, on/off, 1/0)");
-		break;
-	case T_ENUM:
-		snprintf(out, len, "one of %s", k->choices);
-		break;
-	case T_PATH:
-	case T_LIST:
-	case T_STRING:
-		snprintf(out, len, "text without control characters");
-		break;
-	}
-}
-
-static int enum_index(const char *choices, const char *v)
-{
-	int idx = 0;
-	size_t vl = strlen(v);
-	const char *p = choices;
-	while (*p) {
-		const char *bar = strchr(p, '|');
-		size_t n = bar ? (size_t)(bar - p) : strlen(p);
-		if (n == vl && strncasecmp(p, v, n) == 0)
-			return idx;
-		idx++;
-		if (!bar)
-			break;
-		p = bar + 1;
-	}
-	return -1;
-}
-
-static bool has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7F)
-			return true;
-	return false;
-}
-
-static int split_list(const char *v, char ***out, size_t *n)
-{
-	size_t cap = 1, count = 0;
-	for (const char *p = v; *p; p++)
-		cap += *p == ',';
-	char **arr = calloc(cap + 1, sizeof *arr);
-	char *copy = strdup(v);
-	if (!arr || !copy) {
-		free(arr);
-		free(copy);
-		return -1;
-	}
-	char *save = NULL;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		t = trim(t);
-		if (*t == '\0')
-			continue;
-		if (!(arr[count] = strdup(t))) {
-			for (size_t i = 0; i < count; i++)
-				free(arr[i]);
-			free(arr);
-			free(copy);
-			return -1;
-		}
-		count++;
-	}
-	free(copy);
-	*out = arr;
-	*n = count;
-	return 0;
-}
-
 /* ---- formats of text keys (badinput, issue 9) ----
  * The types above say "text"; some keys hold text with a shape (an address, a duration, a URL). A value of
  * the wrong shape is refused here, at load time and in every mode, with the same one-line message as a bad
@@ -595,6 +514,90 @@ static int check_format(const struct key *k, const char *v, char *expected, size
 			snprintf(expected, len, "%s", formats[i].expected);
 			return -1;
 		}
+	return 0;
+}
+
+static void describe_allowed(const struct key *k, char *out, size_t len)
+{
+	switch (k->type) {
+	case T_SECONDS:
+		snprintf(out, len, "a number of seconds from %g to %g", k->min, k->max);
+		break;
+	case T_INT:
+		snprintf(out, len, "a whole number from %g to %g", k->min, k->max);
+		break;
+	case T_BOOL:
+		snprintf(out, len, "true or false (also yes/no, on/off, 1/0)");
+		break;
+	case T_ENUM:
+		snprintf(out, len, "one of %s", k->choices);
+		break;
+	case T_PATH:
+	case T_LIST:
+	case T_STRING:
+		snprintf(out, len, "text without control characters");
+		for (size_t i = 0; i < ARRAY_LEN(formats); i++)
+			if (formats[i].offset == k->offset)
+				snprintf(out, len, "%s", formats[i].expected);
+		break;
+	}
+}
+
+static int enum_index(const char *choices, const char *v)
+{
+	int idx = 0;
+	size_t vl = strlen(v);
+	const char *p = choices;
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		if (n == vl && strncasecmp(p, v, n) == 0)
+			return idx;
+		idx++;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return -1;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7F)
+			return true;
+	return false;
+}
+
+static int split_list(const char *v, char ***out, size_t *n)
+{
+	size_t cap = 1, count = 0;
+	for (const char *p = v; *p; p++)
+		cap += *p == ',';
+	char **arr = calloc(cap + 1, sizeof *arr);
+	char *copy = strdup(v);
+	if (!arr || !copy) {
+		free(arr);
+		free(copy);
+		return -1;
+	}
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t = trim(t);
+		if (*t == '\0')
+			continue;
+		if (!(arr[count] = strdup(t))) {
+			for (size_t i = 0; i < count; i++)
+				free(arr[i]);
+			free(arr);
+			free(copy);
+			return -1;
+		}
+		count++;
+	}
+	free(copy);
+	*out = arr;
+	*n = count;
 	return 0;
 }
 
@@ -1012,7 +1015,8 @@ void config_print_help(FILE *out, const char *prog)
 		wrap(out, k->help, 8, 100, "");
 		char allowed[160], line[400];
 		describe_allowed(k, allowed, sizeof allowed);
-		bool checked = k->type == T_BOOL || k->type == T_ENUM || k->type == T_SECONDS || k->type == T_INT;
+		bool checked = k->type == T_BOOL || k->type == T_ENUM || k->type == T_SECONDS || k->type == T_INT ||
+		               strcmp(allowed, "text without control characters") != 0; /* a text key with a format */
 		snprintf(line, sizeof line, "%s%s%sDefault: %s.", checked ? "Allowed: " : "", checked ? allowed : "",
 		         checked ? ". " : "", *k->def ? k->def : "empty");
 		wrap(out, line, 8, 100, "");

@@ -10,8 +10,9 @@ PATH) so a test can assert that lookout only ever reads. Standard library only; 
   enginepeer.py --socket SOCK --requests LOG [--fault ENDPOINT=KIND]... [--cycle] [--hostile]
 
 ENDPOINT is ping, version, info, list, inspect, stats, logs or events; KIND is one of KINDS below. With
---cycle every endpoint steps through all the kinds, one per request (version answers ok every other time,
-so that lookout gets past it). --hostile gives the one container a name, image and labels full of
+--cycle every endpoint steps through all the kinds, one per request (version and stats answer ok every
+other time: lookout must get past /version, and backs off after failed stats), and good streams end after
+a couple of seconds so that the next kind gets its turn. --hostile gives the one container a name, image and labels full of
 terminal escapes, HTML, CR/LF, invalid UTF-8 and 4 KiB of text. The peer runs until SIGTERM.
 """
 import argparse
@@ -65,7 +66,8 @@ class State:
             return self.faults[ep]
         if not self.cycle:
             return "ok"
-        if ep == "version":
+        if ep in ("version", "stats"):
+            # every other answer good: lookout backs off after failures, and must get past /version
             return "ok" if n % 2 == 0 else KINDS[1 + (n // 2) % (len(KINDS) - 1)]
         if ep == "ping":
             return "ok"
@@ -209,7 +211,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         kind = st.kind(ep)
         if kind == "stall":
-            self.wait_for_close(3600)
+            self.wait_for_close(20 if st.cycle else 3600)
             self.close_connection = True
             return
         if kind == "http500":
@@ -313,7 +315,8 @@ class Handler(BaseHTTPRequestHandler):
                       "time": int(time.time()), "timeNano": time.time_ns()}
                 one = json.dumps(ev).encode() + b"\n"
                 if kind == "ok":
-                    self.wait_for_close(3600)
+                    # with --cycle a good stream ends after a while, so that the next kind gets its turn
+                    self.wait_for_close(2 if st.cycle else 3600)
                     return
                 if kind in ("cut", "truncated"):
                     self.chunk(one[: len(one) // 2])
@@ -330,10 +333,10 @@ class Handler(BaseHTTPRequestHandler):
                         b"B" * (30 << 20) + b'"}\n'
                 self.chunk(body)
                 self.chunk(one)
-                self.wait_for_close(3600)
+                self.wait_for_close(2 if st.cycle else 3600)
                 return
-            # stats stream
-            for _ in range(3600):
+            # stats stream (with --cycle a good one ends after two samples)
+            for _ in range(2 if st.cycle else 3600):
                 body, _ = good_body(st, "stats", self.path)
                 if kind in ("cut", "truncated"):
                     self.chunk(body[: len(body) // 2])
