@@ -13,7 +13,12 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "alert.h"
+#include "docker.h"
+#include "email.h"
 #include "log.h"
+#include "report.h"
+#include "silence.h"
 #include "util.h"
 
 /* Fixed, not $(sysconfdir): the documented place, the same for every build (and in the man page). */
@@ -281,6 +286,14 @@ size_t config_key_count(void) { return NKEYS; }
 const char *config_key_name(size_t i) { return i < NKEYS ? keys[i].name : NULL; }
 const char *config_key_flag(size_t i) { return i < NKEYS ? keys[i].flag : NULL; }
 const char *config_key_type(size_t i) { return i < NKEYS ? type_names[keys[i].type] : NULL; }
+const char *config_key_choices(size_t i) { return i < NKEYS ? keys[i].choices : NULL; }
+const char *config_key_default(size_t i) { return i < NKEYS ? keys[i].def : NULL; }
+void config_key_range(size_t i, double *min, double *max)
+{
+	bool ranged = i < NKEYS && (keys[i].type == T_SECONDS || keys[i].type == T_INT);
+	*min = ranged ? keys[i].min : 0;
+	*max = ranged ? keys[i].max : 0;
+}
 
 static int key_by_name(const char *name)
 {
@@ -375,8 +388,12 @@ static int read_kv_file(struct pending *p, const char *path, enum layer from, ch
 		if (k < 0) {
 			if (from == L_ENVFILE)
 				continue;
-			snprintf(err, errlen, "%s:%d: unknown key %.60s (see lookout --help for the keys)", path, lineno,
-			         name);
+			struct buf shown;
+			buf_init(&shown);
+			buf_term_safe(&shown, name, 60);
+			snprintf(err, errlen, "%s:%d: unknown key %s (see lookout --help for the keys)", path, lineno,
+			         shown.data ? shown.data : "");
+			buf_free(&shown);
 			rc = -1;
 			break;
 		}
@@ -390,6 +407,114 @@ static int read_kv_file(struct pending *p, const char *path, enum layer from, ch
 	}
 	free(text);
 	return rc;
+}
+
+/* ---- formats of text keys (badinput, issue 9) ----
+ * The types above say "text"; some keys hold text with a shape (an address, a duration, a URL). A value of
+ * the wrong shape is refused here, at load time and in every mode, with the same one-line message as a bad
+ * number, instead of surfacing later (or never) in the module that uses it. Each check reuses that module's
+ * own parser. */
+static bool fmt_docker_host(const char *v)
+{
+	char why[256];
+	return !*v || docker_host_check(v, why, sizeof why) == 0;
+}
+
+/* Syntax only (names are resolved when the server starts): ADDR:PORT, [V6]:PORT, :PORT, or off. */
+static bool fmt_listen(const char *v)
+{
+	if (strcasecmp(v, "off") == 0)
+		return true;
+	const char *colon;
+	if (v[0] == '[') {
+		const char *close = strchr(v, ']');
+		if (!close || close == v + 1 || close[1] != ':')
+			return false;
+		colon = close + 1;
+	} else {
+		colon = strrchr(v, ':');
+		if (!colon || memchr(v, ':', (size_t)(colon - v)) || strpbrk(v, " /@"))
+			return false;
+	}
+	int64_t port;
+	return parse_int64(colon + 1, &port) == 0 && port >= 1 && port <= 65535;
+}
+
+static bool fmt_nonempty(const char *v) { return *v != '\0'; }
+
+static bool fmt_region(const char *v)
+{
+	return strlen(v) <= 40 && strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(v);
+}
+
+static bool fmt_host_name(const char *v) { return strlen(v) < 256 && !strpbrk(v, " /@"); }
+
+static bool fmt_email(const char *v) { return !*v || email_address_valid(v); }
+
+static bool fmt_email_list(const char *v)
+{
+	char *copy = strdup(v), *save = NULL;
+	bool good = copy != NULL;
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && good; t = strtok_r(NULL, ",", &save)) {
+		t = trim(t);
+		good = !*t || email_address_valid(t);
+	}
+	free(copy);
+	return good;
+}
+
+static bool fmt_http_url(const char *v)
+{
+	return !*v || ((strncasecmp(v, "http://", 7) == 0 && v[7]) || (strncasecmp(v, "https://", 8) == 0 && v[8]));
+}
+
+static bool fmt_alert_kind(const char *v)
+{
+	enum alert_kind k;
+	return !*v || strcmp(v, "*") == 0 || alert_kind_parse(v, &k) == 0;
+}
+
+static bool fmt_silence_for(const char *v)
+{
+	int64_t until;
+	return !*v || silence_parse_until(v, now_wall_ms(), &until) == 0;
+}
+
+static bool fmt_report_time(const char *v)
+{
+	int64_t t;
+	return !*v || report_parse_time(v, now_wall_ms(), &t) == 0;
+}
+
+static const struct {
+	size_t offset;
+	bool (*ok)(const char *v);
+	const char *expected;
+} formats[] = {
+	{OFF(docker_host), fmt_docker_host, "unix:///path/to/docker.sock or tcp://host:port (or empty)"},
+	{OFF(listen), fmt_listen, "ADDR:PORT (127.0.0.1:8000, 0.0.0.0:8000, [::1]:8000) or off"},
+	{OFF(output_dir), fmt_nonempty, "a directory (not empty)"},
+	{OFF(aws_region), fmt_region, "a region such as eu-central-1 (lower-case letters, digits and dashes)"},
+	{OFF(smtp_host), fmt_host_name, "a host name or address"},
+	{OFF(sender_email), fmt_email, "an email address"},
+	{OFF(recipient_emails), fmt_email_list, "comma-separated email addresses"},
+	{OFF(public_url), fmt_http_url, "an http:// or https:// URL"},
+	{OFF(silence_alert), fmt_alert_kind,
+	 "an alert kind (container_down, health_failed, oom, restart_loop, high_cpu, high_memory, slow_response)"},
+	{OFF(silence_for), fmt_silence_for, "a duration up to a year (90s, 30m, 2h, 1d) or a time (2026-11-24T18:00:00Z)"},
+	{OFF(report_since), fmt_report_time, "an ISO 8601 time (2026-11-24T05:00:00Z) or a relative one (-2h, 1d)"},
+	{OFF(report_until), fmt_report_time, "an ISO 8601 time (2026-11-24T05:00:00Z) or a relative one (-2h, 1d)"},
+};
+
+/* 0, or -1 with what is allowed in expected. */
+static int check_format(const struct key *k, const char *v, char *expected, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_LEN(formats); i++)
+		if (formats[i].offset == k->offset && !formats[i].ok(v)) {
+			snprintf(expected, len, "%s", formats[i].expected);
+			return -1;
+		}
+	return 0;
 }
 
 static void describe_allowed(const struct key *k, char *out, size_t len)
@@ -411,6 +536,9 @@ static void describe_allowed(const struct key *k, char *out, size_t len)
 	case T_LIST:
 	case T_STRING:
 		snprintf(out, len, "text without control characters");
+		for (size_t i = 0; i < ARRAY_LEN(formats); i++)
+			if (formats[i].offset == k->offset)
+				snprintf(out, len, "%s", formats[i].expected);
 		break;
 	}
 }
@@ -517,6 +645,8 @@ static int apply(struct config *cfg, const struct key *k, const char *v, const c
 	case T_STRING:
 		if (has_control(v))
 			goto bad;
+		if (check_format(k, v, allowed, sizeof allowed))
+			goto bad;
 		free(*(char **)field);
 		if (!(*(char **)field = strdup(v)))
 			goto oom;
@@ -528,8 +658,9 @@ static int apply(struct config *cfg, const struct key *k, const char *v, const c
 		                             : split_list(v, &cfg->containers, &cfg->ncontainers))
 			goto oom;
 		for (size_t i = 0; k->offset == OFF(probes) && i < cfg->nprobes; i++)
-			if (!strchr(cfg->probes[i], '=') || cfg->probes[i][0] == '=') {
-				snprintf(allowed, sizeof allowed, "NAME=URL entries");
+			if (!strchr(cfg->probes[i], '=') || cfg->probes[i][0] == '=' ||
+			    !fmt_http_url(strchr(cfg->probes[i], '=') + 1) || !strchr(cfg->probes[i], '=')[1]) {
+				snprintf(allowed, sizeof allowed, "NAME=URL entries with an http:// or https:// URL");
 				goto bad;
 			}
 		return 0;
@@ -633,14 +764,29 @@ int config_load(struct config *cfg, int argc, char **argv, char *const *envp, ch
 	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		int k = -1;
 		if (c == '?') {
-			if (optopt)
+			/* getopt_long sets optopt to the option's code (not a character) when a switch got a value. */
+			const char *name = NULL;
+			for (size_t i = 0; optopt >= OPT_DAEMON && i < no; i++)
+				if (opts[i].val == optopt)
+					name = opts[i].name;
+			struct buf shown;
+			buf_init(&shown);
+			buf_term_safe(&shown, argv[optind - 1], 80);
+			if (name)
+				snprintf(err, errlen, "option --%s takes no value (see lookout --help)", name);
+			else if (optopt > 0x20 && optopt < 0x7f)
 				snprintf(err, errlen, "unknown option -%c (see lookout --help)", optopt);
 			else
-				snprintf(err, errlen, "unknown option %.80s (see lookout --help)", argv[optind - 1]);
+				snprintf(err, errlen, "unknown option %s (see lookout --help)", shown.data ? shown.data : "");
+			buf_free(&shown);
 			goto out;
 		}
 		if (c == ':') {
-			snprintf(err, errlen, "option %.80s needs a value (see lookout --help)", argv[optind - 1]);
+			struct buf shown;
+			buf_init(&shown);
+			buf_term_safe(&shown, argv[optind - 1], 80);
+			snprintf(err, errlen, "option %s needs a value (see lookout --help)", shown.data ? shown.data : "");
+			buf_free(&shown);
 			goto out;
 		}
 		switch (c) {
@@ -869,7 +1015,8 @@ void config_print_help(FILE *out, const char *prog)
 		wrap(out, k->help, 8, 100, "");
 		char allowed[160], line[400];
 		describe_allowed(k, allowed, sizeof allowed);
-		bool checked = k->type == T_BOOL || k->type == T_ENUM || k->type == T_SECONDS || k->type == T_INT;
+		bool checked = k->type == T_BOOL || k->type == T_ENUM || k->type == T_SECONDS || k->type == T_INT ||
+		               strcmp(allowed, "text without control characters") != 0; /* a text key with a format */
 		snprintf(line, sizeof line, "%s%s%sDefault: %s.", checked ? "Allowed: " : "", checked ? allowed : "",
 		         checked ? ". " : "", *k->def ? k->def : "empty");
 		wrap(out, line, 8, 100, "");

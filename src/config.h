@@ -104,5 +104,10 @@ size_t config_key_count(void);
 const char *config_key_name(size_t i);
 const char *config_key_flag(size_t i);   /* long flag without dashes, or NULL: a secret, never a flag */
 const char *config_key_type(size_t i);   /* "seconds", "bool", "int", "enum", "list", "path", "string" */
+/* For tests that build bad values from the table: the range of a "seconds" or "int" key (0 and 0 for other
+ * types), the choices of an "enum" key ("a|b|c"; NULL for other types) and the default as text. */
+void config_key_range(size_t i, double *min, double *max);
+const char *config_key_choices(size_t i);
+const char *config_key_default(size_t i);
 
 #endif

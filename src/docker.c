@@ -137,6 +137,22 @@ static int set_endpoint(struct docker *d, const char *url, char *err, size_t err
 	return n < 0 || (size_t)n >= sizeof d->endpoint ? -1 : 0;
 }
 
+int docker_host_check(const char *host_url, char *err, size_t errlen)
+{
+	struct docker *d = calloc(1, sizeof *d);
+	if (!d) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	if (err && errlen)
+		err[0] = '\0';
+	int rc = set_endpoint(d, host_url, err, errlen);
+	if (rc && err && errlen && !err[0])
+		seterr(err, errlen, "engine address too long");
+	free(d);
+	return rc;
+}
+
 struct docker *docker_new(const char *host_url, char *err, size_t errlen)
 {
 	char buf[sizeof(((struct docker *)0)->endpoint)];
@@ -286,8 +302,14 @@ static void http_error(const char *endpoint, long status, const char *body, size
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "message");
 	if (cJSON_IsString(m) && m->valuestring[0])
 		msg = m->valuestring;
+	/* The engine's words end up on terminals (check, stderr) and in logs: no escape sequences. */
+	struct buf shown;
+	buf_init(&shown);
+	if (msg)
+		buf_term_safe(&shown, msg, 300);
 	seterr(err, errlen, "the Docker engine at %s refused %s: HTTP %ld%s%s", endpoint, what, status,
-	       msg ? ": " : "", msg ? msg : "");
+	       msg ? ": " : "", shown.data ? shown.data : "");
+	buf_free(&shown);
 	cJSON_Delete(root);
 }
 

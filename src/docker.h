@@ -17,6 +17,9 @@ struct docker;
  * $DOCKER_HOST, else /var/run/docker.sock, else Podman's root (/run/podman/podman.sock) and rootless
  * ($XDG_RUNTIME_DIR/podman/podman.sock) sockets, the first that exists. Does not connect yet. */
 struct docker *docker_new(const char *host_url, char *err, size_t errlen);
+/* Whether host_url (DOCKER_HOST: unix:///path or tcp://host:port) is an address docker_new accepts; 0, or -1
+ * with the reason in err. Touches no network (for validating the configuration). */
+int docker_host_check(const char *host_url, char *err, size_t errlen);
 void docker_free(struct docker *d);
 
 /* The endpoint in use, e.g. "unix:///var/run/docker.sock" (for messages and the CSV host column). */

@@ -275,6 +275,11 @@ int buf_csv_field(struct buf *b, const char *s)
 			if (buf_append(b, "?", 1))
 				return -1;
 			i++;
+		} else if (c == 0xC2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F) {
+			/* A C1 control (U+0080..U+009F; U+009B is CSI): as dangerous as ESC to whoever cats the file. */
+			if (buf_append(b, "?", 1))
+				return -1;
+			i += 2;
 		} else {
 			size_t n = utf8_len(p + i, len - i);
 			if (n == 0) {

@@ -31,8 +31,8 @@ int buf_puts(struct buf *b, const char *s);
 __attribute__((format(printf, 2, 3))) int buf_printf(struct buf *b, const char *fmt, ...);
 
 /* Appends s as one RFC 4180 CSV field: quoted when it holds a comma, quote, CR, LF or leading/trailing space;
- * quotes doubled. Control characters other than CR/LF/TAB are replaced with U+FFFD ... as '?' so that a field
- * can never carry terminal escapes into a viewer. */
+ * quotes doubled. Other control characters (C0, DEL and the C1 range U+0080..U+009F) and invalid UTF-8 become
+ * '?', so that a field can never carry terminal escapes into a viewer. */
 int buf_csv_field(struct buf *b, const char *s);
 /* Length of the well-formed UTF-8 sequence at s (1..4; an ASCII byte is 1), or 0 when the bytes there are not
  * one (overlong, a surrogate, beyond U+10FFFF, cut short). Reads at most avail bytes, and never past a NUL:

@@ -874,7 +874,8 @@ int web_alerts_json(struct buf *b, const struct snapshot *s)
 
 /* ---- Prometheus ------------------------------------------------------------------------------------- */
 
-/* A label value: valid UTF-8 with \ " and newline escaped (exposition format 0.0.4). */
+/* A label value: valid UTF-8 with \ " and newline escaped (exposition format 0.0.4). Other control characters
+ * (ESC, CR, C1) are legal there but would reach the terminal of whoever curls /metrics: U+FFFD instead. */
 static int prom_label(struct buf *b, const char *v)
 {
 	struct buf t;
@@ -887,7 +888,12 @@ static int prom_label(struct buf *b, const char *v)
 			rc = buf_puts(b, "\\\"");
 		else if (*p == '\n')
 			rc = buf_puts(b, "\\n");
-		else
+		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			rc = buf_puts(b, "\xef\xbf\xbd");
+		else if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9f) {
+			rc = buf_puts(b, "\xef\xbf\xbd");
+			p++; /* the C1 control's second byte */
+		} else
 			rc = buf_append(b, p, 1);
 	}
 	buf_free(&t);

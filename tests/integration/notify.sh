@@ -421,8 +421,17 @@ ok $? "a silence mutes what it names (sil-1 high CPU) and nothing else"
 # hostile text: CR/LF and non-ASCII from a container name and a health-check output
 alert firing container_down $'evil\r\nBcc: victim@example.net' $'health: \xe2\x9c\x97 d\xc3\xa9faillance\r\nX-Injected: 1'
 alert firing container_down $'caf\xc3\xa9-\xe6\x97\xa5\xe6\x9c\xac'
+# terminal escapes (ESC[2J, OSC 52 with BEL, a C1 CSI) in a name and a health output (issue 9)
+alert firing health_failed $'term\e[2J\e]52;c;SGFja2Vk\a\xc2\x9b31m-x' $'out\e]0;title\a\xc2\x9bJ end'
 subject_has() { mails 'sys.exit(0 if any(args[0] in m["subject"] for m in msgs) else 1)' "$1"; }
-poll_until 'subject_has evil && subject_has caf' 30 || show
+poll_until 'subject_has evil && subject_has caf && subject_has term' 30 || show
+mcheck '
+ctl = lambda s: [hex(ord(c)) for c in s if ord(c) < 0x20 and c not in "\r\n\t" or 0x7f <= ord(c) <= 0x9f]
+ev = [m for m in msgs if "term" in m["subject"]]
+bad = [(m["subject"], ctl(m["subject"]), ctl(m["plain"]), ctl(m["html"])) for m in ev if ctl(m["subject"] + m["plain"] + m["html"])]
+print(bad or [m["subject"] for m in ev])
+sys.exit(0 if ev and not bad else 1)'
+ok $? "ESC, OSC 52, BEL and C1 CSI in a name and a health output: none survives in subject or bodies (decoded)"
 mcheck '
 bad = []
 for m in msgs:
