@@ -375,8 +375,13 @@ static int read_kv_file(struct pending *p, const char *path, enum layer from, ch
 		if (k < 0) {
 			if (from == L_ENVFILE)
 				continue;
-			snprintf(err, errlen, "%s:%d: unknown key %.60s (see lookout --help for the keys)", path, lineno,
-			         name);
+			/* The name is the file's text: control characters must not reach the terminal. */
+			struct buf shown;
+			buf_init(&shown);
+			buf_term_safe(&shown, name, 60);
+			snprintf(err, errlen, "%s:%d: unknown key %s (see lookout --help for the keys)", path, lineno,
+			         shown.data ? shown.data : "");
+			buf_free(&shown);
 			rc = -1;
 			break;
 		}
