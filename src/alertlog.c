@@ -159,7 +159,9 @@ int logfmt_next(const char **pp, const char *end, char *key, size_t keylen, stru
 		p++;
 	size_t kl = (size_t)(p - k);
 	if (p >= end || *p != '=' || kl == 0 || kl >= keylen) {
-		snprintf(err, errlen, "expected key=value at \"%.20s\"", k);
+		/* The line need not be NUL-terminated: show at most what is left of it. */
+		int shown = end - k < 20 ? (int)(end - k) : 20;
+		snprintf(err, errlen, "expected key=value at \"%.*s\"", shown, k);
 		return -1;
 	}
 	memcpy(key, k, kl);

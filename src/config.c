@@ -388,6 +388,7 @@ static int read_kv_file(struct pending *p, const char *path, enum layer from, ch
 		if (k < 0) {
 			if (from == L_ENVFILE)
 				continue;
+			/* The name is the file's text: control characters must not reach the terminal. */
 			struct buf shown;
 			buf_init(&shown);
 			buf_term_safe(&shown, name, 60);
