@@ -72,6 +72,7 @@ struct notifier {
 	atomic_bool stop;
 	atomic_bool abort_send; /* set by notifier_stop once STOP_GRACE_MS has passed: the attempt is given up */
 	bool mail_exited;       /* the mail thread has left its loop (under mu; mail_cv is signalled) */
+	bool sending;           /* the mail thread is in mail_send (under mu) */
 	int wake[2];
 	int lock_fd; /* flock on state_path + ".lock", held until notifier_stop: one notifier per state file */
 	pthread_t loop_thr, mail_thr;
@@ -682,6 +683,7 @@ static void *mail_main(void *arg)
 		snprintf(id, sizeof id, "%s", pick->id);
 		char *data = strdup(pick->data), *rl = strdup(pick->rcpt);
 		int attempt = pick->attempts + 1;
+		n->sending = true;
 		pthread_mutex_unlock(&n->mu);
 
 		struct mail_result *res = calloc(1, sizeof *res);
@@ -704,6 +706,7 @@ static void *mail_main(void *arg)
 		free(rl);
 
 		pthread_mutex_lock(&n->mu);
+		n->sending = false;
 		n->last_send_ms = now_wall_ms();
 		size_t idx = n->nout;
 		for (size_t i = 0; i < n->nout; i++)
@@ -912,9 +915,10 @@ void notifier_stop(struct notifier *n)
 	pthread_mutex_lock(&n->mu);
 	bool waited = false;
 	while (n->mail_started && !n->mail_exited && now_mono_ns() < deadline) {
-		if (!waited)
+		if (!waited && n->sending) {
 			log_info("stopping: waiting up to %d s for the SMTP attempt in progress", STOP_GRACE_MS / 1000);
-		waited = true;
+			waited = true;
+		}
 		struct timespec dl;
 		clock_gettime(CLOCK_REALTIME, &dl);
 		dl.tv_nsec += 100000000L;

@@ -8,6 +8,7 @@ The alerts counted are the firing lines of ALERT_LOG whose container name starts
 alert has a name of its own). Each is expected in exactly one message (one Message-ID) per recipient.
 Prints one line of counts:
   alerts=N delivered=N skipped=N split=N repeats=N repeat_mids=MID,MID...
+delivered: deliveries (message x recipient) of the messages that carry any of these alerts;
 skipped: (alert, recipient) pairs that no message carried; split: pairs carried by more than one distinct
 message (a duplicate that a Message-ID cannot tell apart: never allowed); repeats: extra deliveries of one
 Message-ID to one recipient (the server got the same message again).
@@ -47,11 +48,13 @@ deliveries = {}  # (mid, rcpt) -> count
 carried = {}     # (name, rcpt) -> set of mids
 for msg, meta, text in messages(maildir):
     mid = str(msg["Message-ID"])
+    mine = [name for name in names if ("== %s ==" % name) in text]
+    if not mine:
+        continue  # a message about other alerts
     for r in meta["rcpt_tos"]:
         deliveries[(mid, r)] = deliveries.get((mid, r), 0) + 1
-        for name in names:
-            if ("== %s ==" % name) in text:
-                carried.setdefault((name, r), set()).add(mid)
+        for name in mine:
+            carried.setdefault((name, r), set()).add(mid)
 
 skipped = split = 0
 for name in names:
