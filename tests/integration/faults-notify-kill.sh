@@ -77,12 +77,13 @@ gone() {
 	GONE_STATUS=$?
 	PID=
 }
-# generator PREFIX: an alert every 0.3-0.7 s, critical and warning in turn, each with a name of its own
+# generator PREFIX: an alert every 0.5-0.9 s, each with a name of its own; every fourth is critical (sent at
+# once), the others are batched by BUFFER_TIMEOUT, so that mail keeps flowing without an endless queue
 generator() {
 	local i=0
 	while [ ! -e "$W/stop-gen" ]; do
 		i=$((i + 1))
-		if [ $((i % 2)) = 0 ]; then am_alert "$LOG" firing container_down "$1-$i"; else am_alert "$LOG" firing high_cpu "$1-$i"; fi
+		if [ $((i % 4)) = 0 ]; then am_alert "$LOG" firing container_down "$1-$i"; else am_alert "$LOG" firing high_cpu "$1-$i"; fi
 		sleep "0.$((RANDOM % 5 + 5))"
 	done
 }
