@@ -100,6 +100,7 @@ struct collector {
 	struct msg *head, *tail;
 	bool stop;
 	struct snapshot *latest;
+	struct snapshot *latest_tick; /* the newest snapshot published by a tick (guarded by lock) */
 	uint64_t seq, tick;
 
 	/* Collector-thread state. */
@@ -826,11 +827,16 @@ static void publish(struct collector *c, bool is_tick)
 		++c->tick;
 	s->tick = c->tick; /* event updates carry the newest tick too, so no reader skips one */
 	s->is_tick = is_tick;
-	struct snapshot *old = c->latest;
+	struct snapshot *old = c->latest, *old_tick = NULL;
 	c->latest = s;
+	if (is_tick) {
+		old_tick = c->latest_tick;
+		c->latest_tick = snapshot_ref(s);
+	}
 	pthread_cond_broadcast(&c->published);
 	pthread_mutex_unlock(&c->lock);
 	snapshot_unref(old);
+	snapshot_unref(old_tick);
 }
 
 static void deadline_ts(int64_t mono_ns, struct timespec *ts)
@@ -1070,6 +1076,7 @@ void collector_free(struct collector *c)
 		msg_free(m);
 	}
 	snapshot_unref(c->latest);
+	snapshot_unref(c->latest_tick);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
 	pthread_cond_destroy(&c->published);
@@ -1085,6 +1092,14 @@ struct snapshot *collector_latest(struct collector *c)
 {
 	pthread_mutex_lock(&c->lock);
 	struct snapshot *s = snapshot_ref(c->latest);
+	pthread_mutex_unlock(&c->lock);
+	return s;
+}
+
+struct snapshot *collector_latest_tick(struct collector *c)
+{
+	pthread_mutex_lock(&c->lock);
+	struct snapshot *s = snapshot_ref(c->latest_tick);
 	pthread_mutex_unlock(&c->lock);
 	return s;
 }

@@ -48,6 +48,10 @@ void collector_free(struct collector *c); /* stops first if needed; NULL is fine
 
 /* The newest snapshot (a reference: release with snapshot_unref), or NULL before the first. */
 struct snapshot *collector_latest(struct collector *c);
+/* The newest snapshot published by a tick (is_tick), or NULL before the first: the one the sinks write a
+ * tick's rows from, so that metrics.csv and PostgreSQL get the same rows even when a reader first sees
+ * the tick through a later engine-event snapshot (which may list a container started since). */
+struct snapshot *collector_latest_tick(struct collector *c);
 /* Waits up to timeout_ms for a snapshot with seq > after_seq; returns a reference, or NULL on timeout or
  * once the collector has stopped. */
 struct snapshot *collector_wait(struct collector *c, uint64_t after_seq, int timeout_ms);

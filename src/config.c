@@ -210,7 +210,9 @@ static const struct key keys[] = {
 	 OFF(silences_file)},
 	{"LOOKOUT_NOTIFY_STATE", "notify-state", 0, T_PATH, "", 0, 0, NULL, "FILE",
 	 "The notifier's state file (read position, what was emailed, messages not yet accepted). Empty: "
-	 ".lookout-notify.state beside the alert log.",
+	 ".lookout-notify.state beside the alert log. It is replaced after every change, so a restart skips no "
+	 "alert; an email comes twice (with the same Message-ID) only when the process dies (SIGKILL, crash) or "
+	 "a stop outlasts its 5 s grace while the server is accepting that email: at most one per such stop.",
 	 OFF(notify_state)},
 	{"LOOKOUT_NOTIFY_FOLLOW", "follow", 0, T_PATH, "", 0, 0, NULL, "FILE",
 	 "lookout notify: the alert log to follow. Empty: OUTPUT_DIR/container_alerts.log.", OFF(notify_follow)},

@@ -295,15 +295,19 @@ int daemon_run(const struct config *cfg)
 			seq = s->seq;
 			write_alerts(alerts, s, &written_alert, &alert_complaint);
 			save_rules_state(state_path, s, written_alert, &saved_state, &state_complaint);
-			if (s->tick && s->tick > written_tick) {
-				written_tick = s->tick;
-				if (csv_write_snapshot(csv, s, err, sizeof err))
+			/* a tick's rows from the tick's own snapshot, as the PostgreSQL sink does (not from a later
+			 * event update of it, which may list a container started since) */
+			struct snapshot *t = s->tick && s->tick > written_tick ? collector_latest_tick(c) : NULL;
+			if (t && t->tick > written_tick) {
+				written_tick = t->tick;
+				if (csv_write_snapshot(csv, t, err, sizeof err))
 					log_complain(&csv_complaint, LOG_ERROR, "%s", err);
 				else
 					log_complain_clear(&csv_complaint, "metrics.csv is being written again");
-				if (cfg->status_every > 0 && (s->tick == 1 || s->tick % (uint64_t)cfg->status_every == 0))
-					print_status(s, color);
+				if (cfg->status_every > 0 && (t->tick == 1 || t->tick % (uint64_t)cfg->status_every == 0))
+					print_status(t, color);
 			}
+			snapshot_unref(t);
 			snapshot_unref(s);
 		}
 		struct timespec zero = {0, 0};
@@ -327,6 +331,8 @@ int daemon_run(const struct config *cfg)
 	struct snapshot *last = collector_latest(c);
 	if (last)
 		write_alerts(alerts, last, &written_alert, &alert_complaint);
+	snapshot_unref(last);
+	last = collector_latest_tick(c);
 	if (last && last->tick > written_tick && csv_write_snapshot(csv, last, err, sizeof err))
 		log_error("%s", err);
 	snapshot_unref(last);

@@ -473,6 +473,12 @@ static void note_rejected(smtp_recipient_t rc, const char *mailbox, void *arg)
 		size_t k = strlen(r->retry_rcpt), ml = strlen(mailbox);
 		if (k + ml + 2 <= sizeof r->retry_rcpt)
 			snprintf(r->retry_rcpt + k, sizeof r->retry_rcpt - k, "%s%s", k ? "," : "", mailbox);
+	} else {
+		char words[200] = "";
+		if (st->text)
+			clean_copy(words, sizeof words, st->text, strlen(st->text));
+		size_t k = strlen(r->refused);
+		snprintf(r->refused + k, sizeof r->refused - k, "%s%s (%d %s)", k ? ", " : "", mailbox, st->code, words);
 	}
 }
 

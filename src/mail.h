@@ -43,6 +43,7 @@ struct mail_result {
 	char fix[256];       /* what to try, "" when nothing useful can be said */
 	char rejected[512];  /* recipients the server refused while accepting the message for others */
 	char retry_rcpt[16384]; /* of those, the ones refused with a temporary 4xx: comma list, "" = none */
+	char refused[512];   /* of those, the ones refused for good (5xx), each with the server's words, "" = none */
 };
 
 /* An attempt that ran past its bound and goes on by itself (see mail_send). */

@@ -34,6 +34,10 @@
 #define BATCH_RECIPIENTS 50    /* more recipients than this: several messages */
 #define SEND_SPACING_MS 1000   /* SES sandbox: at most one message per second */
 #define STATE_MAGIC "lookout-notify-state 1"
+/* On a stop (SIGTERM, SIGINT), an SMTP attempt in progress gets this long to finish, so that its outcome is
+ * recorded rather than guessed: abandoned, a message the server accepts anyway would go out again after a
+ * restart. Well inside the 10 s docker stop gives before its SIGKILL. */
+#define STOP_GRACE_MS 5000
 
 static const int backoff_s[] = {5, 10, 30, 60, 120, 300, 600, 1200};
 
@@ -66,6 +70,9 @@ struct notifier {
 	struct stat sil_st;
 	int64_t sil_loaded_ms;
 	atomic_bool stop;
+	atomic_bool abort_send; /* set by notifier_stop once STOP_GRACE_MS has passed: the attempt is given up */
+	bool mail_exited;       /* the mail thread has left its loop (under mu; mail_cv is signalled) */
+	bool sending;           /* the mail thread is in mail_send (under mu) */
 	int wake[2];
 	int lock_fd; /* flock on state_path + ".lock", held until notifier_stop: one notifier per state file */
 	pthread_t loop_thr, mail_thr;
@@ -597,6 +604,8 @@ static bool apply_result(struct notifier *n, size_t idx, int attempt, const stru
 	if (res->status == MAIL_SENT) {
 		log_info("email %s accepted%s (%s%s%s)", id, late ? " after SMTP_TIMEOUT, by the attempt left running" : "",
 		         res->what, res->rejected[0] ? "; refused recipients: " : "", res->rejected);
+		if (res->refused[0])
+			log_error("email %s not delivered to %s: refused for good, not retried for them", id, res->refused);
 		if (res->retry_rcpt[0])
 			requeue_for(n, idx, res->retry_rcpt, now_wall_ms());
 	} else {
@@ -674,6 +683,7 @@ static void *mail_main(void *arg)
 		snprintf(id, sizeof id, "%s", pick->id);
 		char *data = strdup(pick->data), *rl = strdup(pick->rcpt);
 		int attempt = pick->attempts + 1;
+		n->sending = true;
 		pthread_mutex_unlock(&n->mu);
 
 		struct mail_result *res = calloc(1, sizeof *res);
@@ -687,7 +697,7 @@ static void *mail_main(void *arg)
 			res->status = MAIL_TEMPORARY;
 			snprintf(res->what, sizeof res->what, "out of memory");
 		} else {
-			mail_send(&n->ms, (const char *const *)rcpt, nr, data, &n->stop, res, &pending);
+			mail_send(&n->ms, (const char *const *)rcpt, nr, data, &n->abort_send, res, &pending);
 		}
 		for (size_t i = 0; i < nr; i++)
 			free(rcpt[i]);
@@ -696,13 +706,15 @@ static void *mail_main(void *arg)
 		free(rl);
 
 		pthread_mutex_lock(&n->mu);
+		n->sending = false;
 		n->last_send_ms = now_wall_ms();
 		size_t idx = n->nout;
 		for (size_t i = 0; i < n->nout; i++)
 			if (strcmp(n->out[i].id, id) == 0)
 				idx = i;
 		if (idx == n->nout || (res && res->status == MAIL_TEMPORARY && atomic_load(&n->stop))) {
-			/* gone, or interrupted by the stop: it stays queued as it was */
+			/* gone, or failed or interrupted during the stop: it stays queued as it was (a result that
+			 * says sent or refused for good is applied, so that a restart does not send it again) */
 			mail_pending_free(pending);
 			free(res);
 			continue;
@@ -718,6 +730,8 @@ static void *mail_main(void *arg)
 		}
 		free(res);
 	}
+	n->mail_exited = true;
+	pthread_cond_broadcast(&n->mail_cv);
 	pthread_mutex_unlock(&n->mu);
 	return NULL;
 }
@@ -802,6 +816,7 @@ struct notifier *notifier_start(const struct config *cfg, const char *log_path, 
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_cond_init(&n->mail_cv, NULL);
 	atomic_init(&n->stop, false);
+	atomic_init(&n->abort_send, false);
 	n->rng = (unsigned)now_mono_ns() ^ (unsigned)getpid();
 	if (mail_settings_load(cfg, &n->ms, err, errlen)) {
 		*fail_status = 2;
@@ -894,9 +909,43 @@ void notifier_stop(struct notifier *n)
 	}
 	if (n->loop_started)
 		pthread_join(n->loop_thr, NULL);
+	/* The mail thread starts nothing new once stop is set; an attempt it has in progress, and any left
+	 * running past SMTP_TIMEOUT, get until the grace deadline to end, and their outcome is applied. */
+	int64_t deadline = now_mono_ns() + (int64_t)STOP_GRACE_MS * 1000000;
+	pthread_mutex_lock(&n->mu);
+	bool waited = false;
+	while (n->mail_started && !n->mail_exited && now_mono_ns() < deadline) {
+		if (!waited && n->sending) {
+			log_info("stopping: waiting up to %d s for the SMTP attempt in progress", STOP_GRACE_MS / 1000);
+			waited = true;
+		}
+		struct timespec dl;
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_nsec += 100000000L;
+		if (dl.tv_nsec >= 1000000000L) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&n->mail_cv, &n->mu, &dl);
+	}
+	if (n->mail_started && !n->mail_exited)
+		log_warn("stopping: the SMTP attempt in progress did not end within %d s and is abandoned; its message "
+		         "stays queued and may arrive twice (same Message-ID)", STOP_GRACE_MS / 1000);
+	pthread_mutex_unlock(&n->mu);
+	atomic_store(&n->abort_send, true);
 	if (n->mail_started)
 		pthread_join(n->mail_thr, NULL);
 	pthread_mutex_lock(&n->mu);
+	while (settle_pending(n) && now_mono_ns() < deadline) {
+		pthread_mutex_unlock(&n->mu);
+		struct timespec ts = {0, 100000000L};
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&n->mu);
+	}
+	for (size_t i = 0; i < n->nout; i++)
+		if (n->out[i].pending)
+			log_warn("stopping: email %s has an attempt still running past SMTP_TIMEOUT; it stays queued and may "
+			         "arrive twice (same Message-ID)", n->out[i].id);
 	state_save(n);
 	pthread_mutex_unlock(&n->mu);
 	notifier_free(n);

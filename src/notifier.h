@@ -22,8 +22,10 @@ struct notifier;
 struct notifier *notifier_start(const struct config *cfg, const char *log_path, int *fail_status, char *err,
                                 size_t errlen);
 
-/* Stops both threads (an SMTP attempt in flight is abandoned: its message stays in the outbox), saves the
- * state and frees. NULL is fine. */
+/* Stops both threads, saves the state and frees. An SMTP attempt in progress (or left running past
+ * SMTP_TIMEOUT) gets up to 5 s to end and its outcome is recorded; one still running then is abandoned:
+ * its message stays in the outbox and may reach the server twice, with the same Message-ID. Blocks at most
+ * about 5.2 s. NULL is fine. */
 void notifier_stop(struct notifier *n);
 
 /* The daemon's hook: with NOTIFY on and a mail server configured, starts the notifier on the daemon's own

@@ -299,14 +299,18 @@ static void feed(struct pgsink *p, struct feed_state *f, const struct snapshot *
 		enqueue_lines(p, ITEM_ALERT, &f->lines);
 		f->alert_seq = s->recent_alerts[s->nrecent_alerts - 1].seq;
 	}
-	if (s->tick && s->tick > f->tick) {
-		f->tick = s->tick;
+	/* A tick's rows come from the tick's own snapshot, as metrics.csv's do: s may be a later event update
+	 * of the same tick that already lists a container started since (a row the CSV does not have). */
+	struct snapshot *t = s->tick && s->tick > f->tick ? collector_latest_tick(p->c) : NULL;
+	if (t && t->tick > f->tick) {
+		f->tick = t->tick;
 		buf_reset(&f->lines);
-		if (pgsink_format_samples(&f->lines, s))
-			log_error("PostgreSQL: out of memory formatting tick %llu's rows", (unsigned long long)s->tick);
+		if (pgsink_format_samples(&f->lines, t))
+			log_error("PostgreSQL: out of memory formatting tick %llu's rows", (unsigned long long)t->tick);
 		else
 			enqueue_lines(p, ITEM_SAMPLE, &f->lines);
 	}
+	snapshot_unref(t);
 }
 
 static void *feeder_main(void *arg)

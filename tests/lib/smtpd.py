@@ -10,6 +10,11 @@ DIR/attempts.log as "CODE MESSAGE-ID". The answer to DATA can be forced by writi
            clear the word (one slow session): each step stays inside a client's per-step timeout while the
            whole session outlasts it
   "450 ADDR" refuse the recipient ADDR once with 450 (the others are accepted), then accept
+  "550 ADDR" refuse the recipient ADDR with 550 every time (the others are accepted); each refusal is
+           logged in DIR/rcpt.log
+  "drag N" wait N seconds before answering MAIL and each RCPT, and after saving a message before answering
+           its DATA with 250, in every session (not cleared): attempts stay in flight for longer, and a client
+           that goes away in that last wait leaves a message the server has but the client never saw accepted
   ""       accept (the default)
 Usage: smtpd.py PORT DIR CERT KEY USER PASSWORD   (prints "ready" on stdout once it listens)
 CERT "-": plain SMTP, no STARTTLS offered (AUTH still required).
@@ -66,7 +71,7 @@ def control_word():
 
 async def maybe_slow():
     c = control_word()
-    if c.startswith("slow "):
+    if c.startswith("slow ") or c.startswith("drag "):
         await asyncio.sleep(float(c.split()[1]))
 
 
@@ -86,6 +91,10 @@ class Handler:
             with open(os.path.join(workdir, "rcpt.log"), "a") as f:
                 f.write("450 %s\n" % address)
             return "450 4.2.1 Mailbox busy, try again later"
+        if c.startswith("550 ") and c.split()[1] == address:
+            with open(os.path.join(workdir, "rcpt.log"), "a") as f:
+                f.write("550 %s\n" % address)
+            return "550 5.1.1 Mailbox does not exist"
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
@@ -130,6 +139,8 @@ class Handler:
         with open(os.path.join(workdir, "msg-%d.json" % n), "w") as f:
             json.dump(meta, f)
         os.rename(tmp, os.path.join(workdir, "msg-%d.eml" % n))
+        if control_word().startswith("drag "):
+            await maybe_slow()
         return answer
 
 
