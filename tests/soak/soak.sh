@@ -91,7 +91,7 @@ CHPID=$!
 CLPID=$!
 
 S=$WORK/samples.csv
-echo "t_s,rss_kb,fds,csv_bytes,churned" >"$S"
+echo "t_s,rss_kb,fds,csv_bytes,churned,heap_kb,anon_kb" >"$S"
 say "lookout pid $LPID on port $PORT; sampling every 10 s for $SECS s into $S"
 START=$SECONDS
 while [ $((SECONDS - START)) -le "$SECS" ]; do
@@ -103,7 +103,11 @@ while [ $((SECONDS - START)) -le "$SECS" ]; do
 	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$LPID/status" 2>/dev/null)
 	fds=$(ls "/proc/$LPID/fd" 2>/dev/null | wc -l)
 	bytes=$(stat -c %s "$D/metrics.csv" 2>/dev/null || echo 0)
-	echo "$((SECONDS - START)),$rss,$fds,$bytes,$(cat "$WORK/churned" 2>/dev/null || echo 0)" >>"$S"
+	# Where the resident memory is: the main heap ([heap]) and the other anonymous mappings (thread arenas,
+	# large allocations), to tell a leak from arena growth.
+	mem=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { kind = ($6 == "[heap]") ? "heap" : ($6 == "" ? "anon" : "other") }
+		/^Rss:/ { r[kind] += $2 } END { printf "%d,%d", r["heap"], r["anon"] }' "/proc/$LPID/smaps" 2>/dev/null)
+	echo "$((SECONDS - START)),$rss,$fds,$bytes,$(cat "$WORK/churned" 2>/dev/null || echo 0),${mem:-0,0}" >>"$S"
 	sleep 10
 done
 stop_all
@@ -112,13 +116,13 @@ stop_all
 import csv, sys
 rows = [{k: int(v) for k, v in r.items()} for r in csv.DictReader(open(sys.argv[1]))]
 n, interval, pct, slack = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-print("minute  t_s   rss_MiB  fds  metrics.csv_MiB  containers_started")
+print("minute  t_s   rss_MiB  fds  metrics.csv_MiB  containers_started  heap_MiB  anon_MiB")
 last_min = -1
 for r in rows:
     if r["t_s"] // 60 != last_min or r is rows[-1]:
         last_min = r["t_s"] // 60
-        print("%6d %5d %8.1f %4d %16.1f %19d" % (last_min, r["t_s"], r["rss_kb"] / 1024, r["fds"],
-                                                   r["csv_bytes"] / 1048576, r["churned"]))
+        print("%6d %5d %8.1f %4d %16.1f %19d %9.1f %9.1f" % (last_min, r["t_s"], r["rss_kb"] / 1024, r["fds"],
+              r["csv_bytes"] / 1048576, r["churned"], r["heap_kb"] / 1024, r["anon_kb"] / 1024))
 end = rows[-1]["t_s"]
 third = [r for r in rows if r["t_s"] >= end * 2 / 3]
 before = [r for r in rows if r["t_s"] < end * 2 / 3]
@@ -145,5 +149,5 @@ if [ -s "$D/metrics.csv" ] && [ "$(tail -c 1 "$D/metrics.csv" | od -An -c | tr -
 	say "metrics.csv does not end at a full line"
 	st=1
 fi
-say "the daemon logged $(grep -c -i 'error' "$D/container_monitor.log" 2>/dev/null || echo 0) lines with 'error'"
+say "the daemon logged $(grep -c -E '^[^ ]+ error ' "$D/container_monitor.log" 2>/dev/null) lines at error level"
 exit $st

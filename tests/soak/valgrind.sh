@@ -67,7 +67,7 @@ wait "$VPID"
 st=$?
 VPID=
 echo "valgrind: daemon ran $SECS s, wrote $rows container rows, exit status $st"
-grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|still reachable' "$LOG" | sed 's/^==[0-9]*== */  /'
+grep -E 'ERROR SUMMARY|in use at exit|All heap blocks|definitely lost|indirectly lost|possibly lost|still reachable' "$LOG" | sed 's/^==[0-9]*== */  /'
 if [ "$st" -ne 0 ] || [ "$rows" -eq 0 ]; then
 	echo "valgrind: FAIL (log: $LOG)"
 	[ -z "${VALGRIND_OUT:-}" ] && sed -n '1,200p' "$LOG"
