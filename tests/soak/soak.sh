@@ -53,8 +53,20 @@ engine_image "$IMAGE" >/dev/null
 say() { printf '%s soak: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 say "starting $N containers (engine $ENGINE_STORAGE)"
 T0=$SECONDS
-seq 1 "$N" | xargs -P 4 -I{} docker run -d --network none --name "soak-{}" "$IMAGE" sleep 100000000 >/dev/null ||
-	{ echo "soak: docker run failed" >&2; exit 1; }
+# run_one NAME: docker run, tried three times (runc can fail on a machine under heavy load).
+run_one() {
+	local t
+	for t in 1 2 3; do
+		docker run -d --network none --name "$1" "$IMAGE" sleep 100000000 >/dev/null 2>&1 && return 0
+		docker rm -f "$1" >/dev/null 2>&1
+		sleep 1
+	done
+	return 1
+}
+export -f run_one
+export IMAGE
+seq 1 "$N" | xargs -P 4 -I{} bash -c 'run_one soak-{}' ||
+	{ echo "soak: docker run failed three times for some container" >&2; exit 1; }
 say "$N containers up in $((SECONDS - T0)) s"
 
 PORT=$(engine_free_port)
@@ -72,7 +84,7 @@ LPID=$!
 		i=$((i + 1))
 		victim=$(docker ps -q --filter name=soak- | shuf -n 1)
 		[ -n "$victim" ] && docker rm -f "$victim" >/dev/null 2>&1
-		docker run -d --network none --name "soak-$i" "$IMAGE" sleep 100000000 >/dev/null 2>&1
+		run_one "soak-$i"
 		echo "$i" >"$WORK/churned"
 		sleep "$CHURN_EVERY"
 	done
