@@ -257,6 +257,12 @@ sys.exit(0 if gap <= 5 and len(inside) >= (t1 - t0) / 4 else 1)' "$T_START" "$T_
 check "and /healthz says ok after the attack" sh -c "curl -fsS --max-time 5 '$BASE/healthz' | grep -qx ok"
 check "the daemon logged nothing at error level meanwhile" sh -c "! grep -E '^[^ ]+ error ' '$D/container_monitor.log'"
 
+# A clean stop: exit 0, and no sanitizer report (in an ASan/UBSan build) in what it wrote.
+kill -TERM "$LPID" 2>/dev/null
+wait "$LPID"
+st=$?
+check "SIGTERM stops it with status 0 and no sanitizer report (status $st)" sh -c "[ $st -eq 0 ] && ! grep -E 'runtime error|Sanitizer' '$D/stderr'"
+
 # ---- where it listens ----------------------------------------------------------------------------------
 OTHER=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
 # The default address comes from the key table: 127.0.0.1.

@@ -113,6 +113,12 @@ sys.exit(0 if reqs and all(m in ("GET", "HEAD") for m, _ in reqs) and any("/even
 check "and its log has no 'permission denied'" sh -c "! grep -qi 'permission denied' '$D/container_monitor.log' '$D/stderr'"
 check "the files it wrote belong to $U" sh -c "[ \"\$(stat -c %U '$D/metrics.csv')\" = '$U' ]"
 
+# A clean stop: exit 0, and no sanitizer report (in an ASan/UBSan build) in what it wrote.
+kill -TERM "$LPID" 2>/dev/null
+wait "$LPID"
+st=$?
+check "SIGTERM stops it with status 0 and no sanitizer report (status $st)" sh -c "[ $st -eq 0 ] && ! grep -E 'runtime error|Sanitizer' '$D/stderr'"
+
 # Control: the same user without the socket's group.
 N=$WORK/nogroup
 run_as "$N" "$NOGROUP" "$ENGINE_SOCK" --listen off
