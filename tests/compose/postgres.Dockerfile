@@ -5,7 +5,9 @@
 ARG BASE_IMAGE=local/debian:bookworm
 FROM ${BASE_IMAGE}
 ARG DEBIAN_FRONTEND=noninteractive
-RUN mkdir -p /etc/postgresql-common \
+# postgres as uid and gid 999, as in the official image (the compose file's tmpfs for the socket names them).
+RUN groupadd -r -g 999 postgres && useradd -r -u 999 -g postgres -d /var/lib/postgresql -s /bin/bash postgres \
+ && mkdir -p /etc/postgresql-common \
  && echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf \
  && apt-get update \
  && apt-get install -y --no-install-recommends postgresql-15 \
