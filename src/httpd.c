@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -34,6 +36,17 @@
 /* Threads answering requests, each with its share of the connections: a big response on one does not hold
  * up /healthz on another. */
 #define THREAD_POOL_SIZE 4
+/* A client has this long, from connecting or from the end of its previous response, to send a request's
+ * headers. MHD's own timeout counts idle time only, so a client dribbling a byte a second (slowloris) would
+ * hold its connection slot for ever; the watchdog answers 408 and closes such connections. */
+#define HEADER_DEADLINE_MS 10000
+
+/* One open connection, as the watchdog sees it. */
+struct conn_track {
+	int fd;
+	int64_t waiting_since_ms; /* monotonic; 0 while a request is being answered (or already timed out) */
+	struct conn_track *prev, *next;
+};
 
 struct httpd {
 	struct MHD_Daemon *d;
@@ -43,7 +56,101 @@ struct httpd {
 	unsigned char token_hash[32]; /* SHA-256 of the token: compared in constant time, the token not kept */
 	char csp[300];
 	int64_t stale_ms;             /* /healthz fails when the newest snapshot is older */
+	pthread_mutex_t conns_lock;   /* guards conns and stopping */
+	pthread_cond_t conns_cond;
+	struct conn_track *conns;
+	bool stopping;
+	bool have_watchdog;
+	pthread_t watchdog;
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void track_wait(struct httpd *h, struct MHD_Connection *conn, bool waiting)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_track *t = ci ? ci->socket_context : NULL;
+	if (!t)
+		return;
+	pthread_mutex_lock(&h->conns_lock);
+	t->waiting_since_ms = waiting ? mono_ms() : 0;
+	pthread_mutex_unlock(&h->conns_lock);
+}
+
+/* MHD calls this when a connection opens and before it closes the socket: the watchdog's list. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	struct httpd *h = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct conn_track *t = ci ? calloc(1, sizeof *t) : NULL;
+		if (!t)
+			return; /* not watched: MHD's idle timeout still applies */
+		t->fd = ci->connect_fd;
+		pthread_mutex_lock(&h->conns_lock);
+		t->waiting_since_ms = mono_ms();
+		t->next = h->conns;
+		if (h->conns)
+			h->conns->prev = t;
+		h->conns = t;
+		pthread_mutex_unlock(&h->conns_lock);
+		*socket_context = t;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		struct conn_track *t = *socket_context;
+		pthread_mutex_lock(&h->conns_lock);
+		if (t->prev)
+			t->prev->next = t->next;
+		else
+			h->conns = t->next;
+		if (t->next)
+			t->next->prev = t->prev;
+		pthread_mutex_unlock(&h->conns_lock);
+		free(t);
+		*socket_context = NULL;
+	}
+}
+
+/* A response went out: the connection (kept alive) waits for the next request's headers. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)con_cls;
+	(void)toe;
+	track_wait(cls, conn, true);
+}
+
+/* Once a second: a connection that has not finished its request headers within HEADER_DEADLINE_MS gets a
+ * 408 and is shut down; MHD then sees the end of the stream and closes it in its own thread (the socket stays
+ * MHD's: it is removed from the list before MHD closes it). */
+static void *watchdog_main(void *arg)
+{
+	struct httpd *h = arg;
+	static const char msg[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: text/plain\r\n"
+	                          "Content-Length: 34\r\n\r\nthe request took too long to send\n";
+	pthread_mutex_lock(&h->conns_lock);
+	while (!h->stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&h->conns_cond, &h->conns_lock, &until);
+		int64_t now = mono_ms();
+		for (struct conn_track *t = h->conns; t && !h->stopping; t = t->next)
+			if (t->waiting_since_ms && now - t->waiting_since_ms > HEADER_DEADLINE_MS) {
+				t->waiting_since_ms = 0;
+				if (send(t->fd, msg, sizeof msg - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+					/* a full send buffer: the close alone says it */
+				}
+				shutdown(t->fd, SHUT_RDWR);
+			}
+	}
+	pthread_mutex_unlock(&h->conns_lock);
+	return NULL;
+}
 
 static int sha256(const void *p, size_t n, unsigned char out[32])
 {
@@ -254,14 +361,28 @@ static void read_proc(struct web_proc *p)
 		p->max_fds = rl.rlim_cur == RLIM_INFINITY ? -1 : (double)rl.rlim_cur;
 }
 
+/* Marks a request whose raw path (before any "?") holds a percent escape or a backslash: none of the routes
+ * has one, and MHD would decode "%00" to a NUL that cuts the path short ("/healthz%00.x") and "%2f" to a "/"
+ * ("/api%2fsnapshot.json"), so such a path is answered 404 instead of being decoded into a route. */
+static char bad_path_mark;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	size_t n = strcspn(uri, "?");
+	return memchr(uri, '%', n) || memchr(uri, '\\', n) ? &bad_path_mark : NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                               const char *version, const char *upload_data, size_t *upload_data_size,
                               void **con_cls)
 {
 	struct httpd *h = cls;
 	(void)upload_data;
-	(void)version;
-	(void)con_cls;
+	track_wait(h, conn, false); /* the headers are in: no longer the watchdog's concern */
+	if (!version || (strcmp(version, "HTTP/1.1") != 0 && strcmp(version, "HTTP/1.0") != 0))
+		return respond_text(conn, MHD_HTTP_BAD_REQUEST, "bad request line\n");
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
 	/* A GET has no body: one announced is refused before it is read. */
@@ -269,6 +390,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if ((cl && strcmp(cl, "0") != 0) || MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") ||
 	    *upload_data_size)
 		return respond_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "a GET request has no body\n");
+
+	if (*con_cls == &bad_path_mark)
+		return respond_text(conn, MHD_HTTP_NOT_FOUND, "not found: escapes are not part of any path here\n");
 
 	if (strcmp(url, "/healthz") == 0) {
 		struct snapshot *s = collector_latest(h->c);
@@ -380,6 +504,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	return respond(conn, status, type, &b, csp);
 }
 
+static void free_httpd(struct httpd *h)
+{
+	pthread_mutex_destroy(&h->conns_lock);
+	pthread_cond_destroy(&h->conns_cond);
+	explicit_bzero(h->token_hash, sizeof h->token_hash);
+	free(h);
+}
+
 int httpd_start(const struct config *cfg, struct collector *c, const struct collector_opts *copts,
                 struct httpd **out, char *err, size_t errlen)
 {
@@ -396,10 +528,16 @@ int httpd_start(const struct config *cfg, struct collector *c, const struct coll
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&h->conns_lock, NULL);
+	pthread_cond_init(&h->conns_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	bool bad;
 	char *token = load_token(cfg, err, errlen, &bad);
 	if (bad) {
-		free(h);
+		free_httpd(h);
 		return -1;
 	}
 	if (token) {
@@ -408,7 +546,7 @@ int httpd_start(const struct config *cfg, struct collector *c, const struct coll
 		free(token);
 		if (!h->have_token) {
 			snprintf(err, errlen, "cannot hash the HTTP token");
-			free(h);
+			free_httpd(h);
 			return 1;
 		}
 	}
@@ -452,24 +590,30 @@ int httpd_start(const struct config *cfg, struct collector *c, const struct coll
 		snprintf(err, errlen, "HTTP server: cannot listen on %s: %s", where, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		free(h);
+		free_httpd(h);
 		return 1;
 	}
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG; /* with THREAD_POOL_SIZE workers */
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	                        (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	                        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
+	                        (unsigned)CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_THREAD_POOL_SIZE,
-	                        (unsigned)THREAD_POOL_SIZE, MHD_OPTION_EXTERNAL_LOGGER,
-	                        mhd_log, NULL, MHD_OPTION_END);
+	                        (unsigned)THREAD_POOL_SIZE, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+	                        MHD_OPTION_END);
 	if (!h->d) {
 		snprintf(err, errlen, "HTTP server: libmicrohttpd would not start on %s", where);
 		close(fd);
-		free(h);
+		free_httpd(h);
 		return 1;
 	}
+	if (pthread_create(&h->watchdog, NULL, watchdog_main, h) == 0)
+		h->have_watchdog = true;
+	else
+		log_warn("http: no watchdog thread: slow clients are bounded by the idle timeout only");
 	log_info("HTTP server listening on http://%s/%s", where, h->have_token ? " (bearer token required)" : "");
 	*out = h;
 	return 0;
@@ -479,7 +623,13 @@ void httpd_stop(struct httpd *h)
 {
 	if (!h)
 		return;
+	if (h->have_watchdog) {
+		pthread_mutex_lock(&h->conns_lock);
+		h->stopping = true;
+		pthread_cond_signal(&h->conns_cond);
+		pthread_mutex_unlock(&h->conns_lock);
+		pthread_join(h->watchdog, NULL);
+	}
 	MHD_stop_daemon(h->d);
-	explicit_bzero(h->token_hash, sizeof h->token_hash);
-	free(h);
+	free_httpd(h);
 }

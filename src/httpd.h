@@ -1,6 +1,8 @@
 /* httpd.h — the daemon's embedded HTTP server (libmicrohttpd): the live page, the JSON API, /metrics and
  * /healthz, rendered by web.c from the collector's newest snapshot. It answers GET and HEAD only, bounds
- * connections and request sizes, and checks the optional bearer token. It never changes monitoring state. */
+ * connections and request sizes, gives a client 10 s to send a request's headers (then 408 and a close),
+ * answers 404 to any path holding a percent escape, and checks the optional bearer token. It never changes
+ * monitoring state. */
 #ifndef LOOKOUT_HTTPD_H
 #define LOOKOUT_HTTPD_H
 

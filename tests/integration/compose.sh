@@ -6,7 +6,8 @@
 # /var/cache/lookout-test) and `docker import` stands in for the registry images, and tests/compose/ has an
 # override that builds every image, postgres included, from it. The smoke test checks that the monitor's
 # /api/snapshot.json reports monitored-app up, that every long-running service is healthy, and that the
-# monitor's PostgreSQL sink writes. It is skipped, saying why, when this tree's lookout has no `notify`
+# monitor's PostgreSQL sink writes, with every service hardened (read-only root file system, all capabilities
+# dropped). It is skipped, saying why, when this tree's lookout has no `notify`
 # subcommand or no --listen, when debootstrap is missing, or when the Debian mirror is unreachable.
 # Environment (set by make check): top_srcdir, top_builddir, LOOKOUT.
 
@@ -25,7 +26,7 @@ command -v docker-compose >/dev/null 2>&1 || { echo "1..0 # SKIP docker-compose 
 "$PY" -c 'import yaml' 2>/dev/null || { echo "1..0 # SKIP python3-yaml not installed"; exit 0; }
 [ -x "$LOOKOUT" ] || bail "no lookout binary at $LOOKOUT (build it first)"
 
-plan 15
+plan 16
 
 WORK=$(mktemp -d /tmp/lookout-compose-test.XXXXXX) || bail "mktemp failed"
 mkdir -p "$WORK/proj"
@@ -99,6 +100,11 @@ for name in ("postgres", "monitored-app", "live-monitor", "alert-service"):
     need(s[name].get("healthcheck", {}).get("test"), name + " has a healthcheck")
 need("/healthz" in " ".join(mon["healthcheck"]["test"]), "the monitor'"'"'s healthcheck is /healthz")
 for name, svc in s.items():
+    # Hardening (issue 9): read-only root, every capability dropped and none added, no privilege gain.
+    need(svc.get("read_only") is True, name + ": read_only: true")
+    need([str(x).upper() for x in svc.get("cap_drop") or []] == ["ALL"], name + ": cap_drop: [ALL]")
+    need(not svc.get("cap_add") and not svc.get("privileged"), name + ": no cap_add, not privileged")
+    need("no-new-privileges:true" in (svc.get("security_opt") or []), name + ": no-new-privileges")
     if "build" in svc:
         need(svc["build"].get("args", {}).get("BASE_IMAGE") == "debian:bookworm-slim", name + " BASE_IMAGE default")
     need("password" not in " ".join(map(str, svc.get("command") or [])).lower(), name + ": no password on a command line")
@@ -200,6 +206,14 @@ ok $? "postgres, monitored-app, live-monitor and alert-service are all healthy (
 	for c in $(dc ps -q); do diag "$(docker inspect -f '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$c")"; done
 	diag "$(dc logs --tail 15 2>&1)"
 }
+check "the running services have a read-only root, no capabilities and no-new-privileges" bash -c '
+bad=0
+for c in $(docker ps -q); do
+	docker inspect -f "{{.Name}} ro={{.HostConfig.ReadonlyRootfs}} drop={{.HostConfig.CapDrop}} add={{.HostConfig.CapAdd}} sec={{.HostConfig.SecurityOpt}}" "$c"
+	docker inspect -f "{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{len .HostConfig.CapAdd}}" "$c" |
+		grep -Eq "^true \[(ALL|all)\] 0\$" || bad=1
+done
+exit $bad'
 snapshot_up() {
 	curl -fsS --max-time 10 "http://127.0.0.1:$MONITOR_PORT/api/snapshot.json" >"$WORK/snap.json" 2>/dev/null &&
 		"$PY" -c '
