@@ -11,6 +11,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 LOOKOUT=${LOOKOUT:-$top_builddir/lookout}
 . "$top_srcdir/tests/integration/lib.sh"
+once_per_tree badengine
 
 [ -x /usr/bin/python3 ] || { echo "1..0 # SKIP /usr/bin/python3 not installed"; exit 0; }
 command -v curl >/dev/null 2>&1 || { echo "1..0 # SKIP curl not installed"; exit 0; }

@@ -20,15 +20,8 @@ engine_require
 [ -x "$LOOKOUT" ] || bail "no lookout binary at $LOOKOUT (build it first)"
 
 # About 30 s of fixed cost (the outage and two dockerd starts): CI's later passes (distcheck, sanitizers) skip
-# it when it passed for exactly these sources; LOOKOUT_FAULTS_AGAIN=1 runs it anyway.
-CACHE=${LOOKOUT_TEST_CACHE:-/var/cache/lookout-test}
-TREE=$(cd "$top_srcdir" && find src tests/integration/faults-engine.sh tests/lib/engine.sh -type f \
-	\( -name '*.[ch]' -o -name '*.sh' \) -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
-STAMP=$CACHE/faults-engine-$TREE.passed
-if [ -s "$STAMP" ] && [ -z "${LOOKOUT_FAULTS_AGAIN:-}" ] && [ -z "${LOOKOUT_LONG:-}" ]; then
-	echo "1..0 # SKIP passed already for exactly these sources ($(head -n 1 "$STAMP")); LOOKOUT_FAULTS_AGAIN=1 runs it again"
-	exit 0
-fi
+# it when it passed for exactly these sources; LOOKOUT_AGAIN=1 runs it anyway.
+once_per_tree faults-engine any
 
 IMAGE=lookout-test/busybox:latest
 # LOOKOUT_LONG=1: an outage longer than the stats streams' longest back-off (30 s), which the reconnect
@@ -206,6 +199,4 @@ ok $torn "no torn CSV row: every record of both files has the header's $NFIELDS 
 check "both daemons stopped cleanly" sh -c 'grep -q "info  stopped" "$1" && grep -q "info  stopped" "$2"' - \
 	"$A/container_monitor.log" "$B/container_monitor.log"
 [ "$TAP_FAILED" -gt 0 ] && show
-[ "$TAP_FAILED" -eq 0 ] && mkdir -p "$CACHE" 2>/dev/null &&
-	echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) by $top_builddir" >"$STAMP" 2>/dev/null
 done_testing

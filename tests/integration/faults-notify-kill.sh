@@ -17,6 +17,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 LOOKOUT=${LOOKOUT:-$top_builddir/lookout}
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/lib/alertmail.sh"
+once_per_tree faults-notify-kill any
 
 [ -x "$PY" ] || { echo "1..0 # SKIP /usr/bin/python3 not installed"; exit 0; }
 "$PY" -c 'import aiosmtpd' 2>/dev/null || { echo "1..0 # SKIP python3-aiosmtpd not installed"; exit 0; }

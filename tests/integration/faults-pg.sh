@@ -6,7 +6,7 @@
 # metrics.csv, and the alert rows equal the alert log's lines — none lost over the restart, none written
 # twice, no ghost rows for containers that were gone.
 # The engine and database make it slow (about 30 s), and the sink's code is the same in every build: it runs
-# once per source tree (a stamp in LOOKOUT_TEST_CACHE, as compose.sh does); LOOKOUT_FAULTS_AGAIN=1 runs it
+# once per source tree (once_per_tree in lib.sh: a stamp in LOOKOUT_TEST_CACHE); LOOKOUT_AGAIN=1 runs it
 # again. LOOKOUT_LONG=1 churns 60 containers with three restarts.
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -21,17 +21,7 @@ if ! grep -q '^#define HAVE_PQ 1' "$top_builddir/autoconfig.h" 2>/dev/null; then
 	echo "1..0 # SKIP lookout was built without libpq (configure found no libpq-dev)"
 	exit 0
 fi
-CACHE=${LOOKOUT_TEST_CACHE:-/var/cache/lookout-test}
-tree_hash() {
-	(cd "$top_srcdir" && find src tests/integration/faults-pg.sh tests/lib/engine.sh tests/lib/pg.sh data -type f \
-		\( -name '*.[ch]' -o -name '*.sh' -o -name '*.sql' \) -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) |
-		sha256sum | cut -c1-16
-}
-STAMP=$CACHE/faults-pg-$(tree_hash).passed
-if [ -s "$STAMP" ] && [ -z "${LOOKOUT_FAULTS_AGAIN:-}${LOOKOUT_LONG:-}" ]; then
-	echo "1..0 # SKIP passed already for exactly these sources ($(head -n 1 "$STAMP")); LOOKOUT_FAULTS_AGAIN=1 runs it again"
-	exit 0
-fi
+once_per_tree faults-pg any
 engine_require
 pg_require
 
@@ -151,7 +141,4 @@ PYEOF
 ok $? "per container, the alerts table holds every line of the alert log, once"
 is "$(cat "$W/out/stderr")" "" "nothing on standard error"
 
-if [ "$TAP_FAILED" -eq 0 ] && [ -z "${LOOKOUT_LONG:-}" ] && mkdir -p "$CACHE" 2>/dev/null; then
-	echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) by $top_builddir" >"$STAMP"
-fi
 done_testing

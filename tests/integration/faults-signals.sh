@@ -13,6 +13,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 LOOKOUT=${LOOKOUT:-$top_builddir/lookout}
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/lib/engine.sh"
+once_per_tree faults-signals
 
 engine_require
 [ -x "$LOOKOUT" ] || bail "no lookout binary at $LOOKOUT (build it first)"

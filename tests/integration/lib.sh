@@ -70,9 +70,33 @@ bail() { echo "Bail out! $*"; exit 1; }
 # TAP_EXIT_STATUS=1 (by hand) to get a failing status when any test failed.
 done_testing() {
 	[ -z "$TAP_PLANNED" ] && echo "1..$TAP_N"
+	if [ -n "$ONCE_STAMP" ] && [ "$TAP_FAILED" -eq 0 ] && [ "$TAP_N" -gt 0 ]; then
+		mkdir -p "$(dirname "$ONCE_STAMP")" 2>/dev/null
+		echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) by $top_builddir" >"$ONCE_STAMP" 2>/dev/null
+	fi
 	[ "$TAP_FAILED" -gt 0 ] && diag "$TAP_FAILED of $TAP_N failed"
 	[ -n "${TAP_EXIT_STATUS:-}" ] && [ "$TAP_FAILED" -gt 0 ] && return 1
 	return 0
+}
+
+# once_per_tree NAME [any]: a slow test runs once per source tree and kind of build (plain or sanitizer; with
+# "any", once whatever the build). When NAME already passed for exactly these sources in such a build, print
+# a TAP skip and exit 0; otherwise done_testing leaves a stamp when nothing failed. So a CI run takes it in
+# the gcc pass and in the sanitizer pass, not again in distcheck. Stamps live in LOOKOUT_TEST_CACHE (/var/cache/lookout-test); LOOKOUT_AGAIN=1
+# or LOOKOUT_LONG=1 runs the test anyway.
+ONCE_STAMP=
+once_per_tree() {
+	local cache=${LOOKOUT_TEST_CACHE:-/var/cache/lookout-test} kind=plain hash
+	grep -qs '^SAN_CFLAGS = -f' "$top_builddir/Makefile" && kind=sanitizer
+	[ "${2:-}" = any ] && kind=any
+	hash=$(cd "$top_srcdir" && find src data tests/integration tests/lib tests/compose -type f \( -name '*.[ch]' -o \
+		-name '*.sh' -o -name '*.py' -o -name '*.sql' -o -name '*.yaml' -o -name '*Dockerfile' \) -print0 |
+		LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+	ONCE_STAMP=$cache/$1-$kind-$hash.passed
+	if [ -s "$ONCE_STAMP" ] && [ -z "${LOOKOUT_AGAIN:-}${LOOKOUT_LONG:-}" ]; then
+		echo "1..0 # SKIP passed already for exactly these sources in a $kind build ($(head -n 1 "$ONCE_STAMP")); LOOKOUT_AGAIN=1 runs it again"
+		exit 0
+	fi
 }
 
 # poll_until CMD DEADLINE_S [INTERVAL_S]: eval CMD until it succeeds; 1 when the deadline passes.

@@ -13,6 +13,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 LOOKOUT=${LOOKOUT:-$top_builddir/lookout}
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/lib/engine.sh"
+once_per_tree nonroot any
 
 engine_require
 for t in useradd userdel groupadd groupdel setpriv; do
