@@ -107,6 +107,7 @@ struct collector {
 	struct tracked **t;
 	size_t nt, capt;
 	bool engine_up, engine_known;
+	int64_t engine_since_ms; /* when engine_up last changed */
 	struct docker_version version;
 	char host_name[256];
 	char engine_error[512];
@@ -452,6 +453,8 @@ static void apply_engine(struct collector *c, struct msg *m)
 			log_error("Docker engine unreachable: %s (retrying)", m->u.engine.error);
 		snprintf(c->engine_error, sizeof c->engine_error, "%s", m->u.engine.error);
 	}
+	if (c->engine_up != m->u.engine.up || !c->engine_known)
+		c->engine_since_ms = now_wall_ms();
 	c->engine_up = m->u.engine.up;
 	c->engine_known = true;
 }
@@ -814,6 +817,18 @@ static void publish(struct collector *c, bool is_tick)
 	s->host_cpus = c->host.ncpus;
 	s->self_cpu_pct = c->self_cpu_pct;
 	s->self_rss_bytes = c->self_rss;
+	if (snapshot_alloc_engines(s, 1) == 0) {
+		struct snap_engine *e = &s->engines[0];
+		snprintf(e->name, sizeof e->name, "%s", c->host_name);
+		snprintf(e->endpoint, sizeof e->endpoint, "%s", c->endpoint);
+		e->up = c->engine_up;
+		e->known = c->engine_known;
+		snprintf(e->error, sizeof e->error, "%s", c->engine_error);
+		e->since_ms = c->engine_since_ms;
+		e->version = c->version;
+		e->host_mem_bytes = c->host.mem_total_bytes;
+		e->host_cpus = c->host.ncpus;
+	}
 	if (c->rules && c->engine_up)
 		evaluate_rules(c, s);
 	s->alerts_ref = alert_history_ref(c->alerts);

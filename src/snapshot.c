@@ -75,7 +75,26 @@ void snapshot_unref(struct snapshot *s)
 	}
 	alert_history_unref(s->alerts_ref);
 	rules_state_text_unref(s->rules_state);
+	free(s->engines);
 	free(s);
+}
+
+int snapshot_alloc_engines(struct snapshot *s, size_t n)
+{
+	free(s->engines);
+	s->nengines = 0;
+	s->engines = n ? calloc(n, sizeof *s->engines) : NULL;
+	if (n && !s->engines)
+		return -1;
+	s->nengines = n;
+	return 0;
+}
+
+const char *snapshot_host_of(const struct snapshot *s, const struct snap_container *sc)
+{
+	if (sc && sc->engine < s->nengines && s->engines[sc->engine].name[0])
+		return s->engines[sc->engine].name;
+	return s->host;
 }
 
 const char *metric_source_name(enum metric_source src)

@@ -47,6 +47,20 @@ struct snap_container {
 	uint32_t firing_alerts;      /* bit (1u << enum alert_kind) per alert firing now */
 	struct series_view hist;     /* every tick of the last hour (or the history the face asked for) */
 	struct series_view hist_min; /* the last 24 hours, one point a minute (averages; the worst status) */
+	unsigned engine;             /* index into the snapshot's engines[]: the host this container runs on */
+};
+
+/* One Docker engine a snapshot covers (a process may watch several). */
+struct snap_engine {
+	char name[256];              /* the host label of its containers everywhere: CSV, alerts, JSON, metrics */
+	char endpoint[512];          /* where lookout connects, e.g. "unix:///var/run/docker.sock" */
+	bool up;                     /* the engine answered its last request */
+	bool known;                  /* it has answered or failed at least once */
+	char error[512];             /* why it is unreachable, for a person */
+	int64_t since_ms;            /* when it last became reachable or unreachable; 0 unknown */
+	struct docker_version version;
+	uint64_t host_mem_bytes;     /* of the engine's host, when known (0 = unknown) */
+	unsigned host_cpus;
 };
 
 /* The rules' state file text as of transition seq; shared by many snapshots, never changed. */
@@ -83,12 +97,20 @@ struct snapshot {
 	/* The alert rules' state right after the newest transition (NULL when there is no state file): the daemon
 	 * saves it once those transitions are in the alert log, so a SIGKILL neither loses nor repeats an alert. */
 	struct rules_state_text *rules_state;
+	/* Every engine this snapshot covers, in the order they were configured (owned; freed with the snapshot).
+	 * The single-engine fields above (engine_up, host, ...) describe engines[0]. */
+	struct snap_engine *engines;
+	size_t nengines;
 	size_t n;
 	struct snap_container c[];   /* sorted by name */
 };
 
 /* An empty snapshot with room for n containers (all zero); NULL on ENOMEM. */
 struct snapshot *snapshot_alloc(size_t n);
+/* Gives s room for n engines (all zero); 0, or -1 on ENOMEM. Call once, before the snapshot is shared. */
+int snapshot_alloc_engines(struct snapshot *s, size_t n);
+/* The host label of a container in s: its engine's name, else the snapshot's host ("" when unknown). */
+const char *snapshot_host_of(const struct snapshot *s, const struct snap_container *sc);
 struct snapshot *snapshot_ref(struct snapshot *s);
 void snapshot_unref(struct snapshot *s); /* NULL is fine */
 
