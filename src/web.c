@@ -923,7 +923,7 @@ static int prom_ident(struct buf *b, const char *metric, const struct snap_conta
 	return rc;
 }
 
-enum cfield { F_CPU, F_CPU_LIMIT, F_MEM, F_MEM_LIMIT, F_MEM_PCT, F_RESP, F_UP, F_RESTARTS, F_PIDS };
+enum cfield { F_CPU, F_CPU_LIMIT, F_MEM, F_MEM_LIMIT, F_MEM_PCT, F_RESP, F_UP, F_RESTARTS, F_PIDS, F_RUNNING, F_OOM };
 
 static double cvalue(const struct snap_container *c, enum cfield f)
 {
@@ -947,6 +947,10 @@ static double cvalue(const struct snap_container *c, enum cfield f)
 		return c->restarts;
 	case F_PIDS:
 		return mm ? c->m.pids : NAN;
+	case F_RUNNING:
+		return c->state == CSTATE_RUNNING ? 1 : 0;
+	case F_OOM:
+		return c->oom_killed ? 1 : 0;
 	}
 	return NAN;
 }
@@ -967,6 +971,9 @@ int web_metrics(struct buf *b, const struct snapshot *s, const struct web_opts *
 		{F_PIDS, "lookout_container_pids", "gauge", "Processes and threads in the container."},
 		{F_UP, "lookout_container_up", "gauge", "1 when the container runs and its health checks pass, else 0."},
 		{F_RESTARTS, "lookout_container_restarts_total", "counter", "Restarts of the container counted by the engine."},
+		{F_RUNNING, "lookout_container_running", "gauge",
+		 "1 when the container is running (not paused, restarting, stopped or dead), else 0."},
+		{F_OOM, "lookout_container_oom_killed", "gauge", "1 when the container's last exit was an out-of-memory kill."},
 	};
 	int rc = 0;
 	if (s) {
