@@ -177,6 +177,14 @@ int main(void)
 	ok(b.data && strstr(b.data, "lookout_container_up{id=\"0123456789ab\",name=\"we\\\"b\\\\\\n<x>\xef\xbf\xbd\","
 	                            "image=\"img</title><script>alert(1)</script>\"} 0\n"),
 	   "metrics: quote, backslash and newline escaped in the label, invalid byte replaced");
+	{
+		/* The stopped container: running 0 (LookoutContainerDown's input), oom_killed as the engine said. */
+		const char *r = b.data ? strstr(b.data, "\nlookout_container_running{id=\"0123456789ab\"") : NULL;
+		const char *e = r ? strchr(r + 1, '\n') : NULL;
+		ok(e && e - r > 2 && strncmp(e - 2, " 0", 2) == 0, "metrics: lookout_container_running is 0 for a stopped container");
+		const char *o2 = b.data ? strstr(b.data, "\nlookout_container_oom_killed{id=\"0123456789ab\"") : NULL;
+		ok(o2 != NULL, "metrics: lookout_container_oom_killed is exposed for it");
+	}
 	bool lines_ok = b.data != NULL;
 	for (char *line = b.data, *next; lines_ok && line && *line; line = next) {
 		next = strchr(line, '\n');
