@@ -2,12 +2,15 @@
  * The writer only ever fills slots past the count any published view holds, so readers need no lock.
  * Storage is compact: each chunk holds its first time and memory limit; each point 8 bytes (see series.h)
  * while its chunk fills. A full chunk is sealed: copied into a chunk that stores each of the four 16-bit
- * columns once when all its points share the value (an idle container's CPU, a steady memory figure, the
- * response time of a container without a probe) and per point otherwise. Readers holding the open copy keep
- * it until they release it; it is never written again. */
+ * columns in the smallest of three forms: once, when all its points share the value (an idle container's CPU,
+ * the response time of a container without a probe); one signed byte a point, when every value lies within
+ * 127 of the straight line from the chunk's first value to its last (tick times, a slowly moving memory
+ * figure, a steady response time); else 16 bits a point. Every form reads any point in constant time.
+ * Readers holding the open copy keep it until they release it; it is never written again. */
 #include "series.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,27 +62,42 @@ enum {
 	NCOLS
 };
 
+/* How a sealed chunk stores one column. */
+enum { FORM_SAME = 0, FORM_LINE8, FORM_FULL };
+
 struct series_chunk {
 	atomic_int refs;
 	uint16_t used;    /* written by the collector only; readers use their view's count instead */
 	bool sealed;      /* immutable, columns stored as below; otherwise open: d holds rows of NCOLS */
-	uint8_t stored;   /* sealed: bit k set when column k is stored per point, else it is same[k] for all */
-	uint16_t same[NCOLS];
+	uint8_t form[NCOLS];   /* sealed: FORM_* of each column */
+	uint16_t first[NCOLS]; /* sealed: the column's first value (FORM_SAME: every value) */
+	uint16_t last[NCOLS];  /* sealed, FORM_LINE8: its last value; the line runs from first to last */
+	uint16_t at[NCOLS];    /* sealed: where the column starts in bytes[] (FORM_FULL: 2 bytes a point) */
 	int64_t base_ms, unit_ms;
 	bool pct_known;     /* the points have a memory percentage: used / mem_limit_mb (0 when none used yet) */
 	float mem_limit_mb;
-	uint16_t d[];     /* open: SERIES_CHUNK_POINTS rows of NCOLS; sealed: each stored column, used entries */
+	union {
+		uint16_t d[1];    /* open: SERIES_CHUNK_POINTS rows of NCOLS */
+		uint8_t bytes[1]; /* sealed: the FORM_FULL columns (uint16, native order), then the FORM_LINE8 ones */
+	} u;
 };
 
-#define OPEN_CHUNK_BYTES (sizeof(struct series_chunk) + SERIES_CHUNK_POINTS * NCOLS * sizeof(uint16_t))
+#define CHUNK_HEAD_BYTES offsetof(struct series_chunk, u)
+#define OPEN_CHUNK_BYTES (CHUNK_HEAD_BYTES + SERIES_CHUNK_POINTS * NCOLS * sizeof(uint16_t))
 
 size_t series_chunk_bytes(void) { return OPEN_CHUNK_BYTES; }
 
+static size_t sealed_bytes(const uint8_t form[NCOLS], size_t used)
+{
+	size_t n = 0;
+	for (int col = 0; col < NCOLS; col++)
+		n += form[col] == FORM_FULL ? 2 * used : form[col] == FORM_LINE8 ? used : 0;
+	return n;
+}
+
 static size_t chunk_bytes(const struct series_chunk *c)
 {
-	if (!c->sealed)
-		return OPEN_CHUNK_BYTES;
-	return sizeof *c + (size_t)__builtin_popcount(c->stored) * c->used * sizeof(uint16_t);
+	return c->sealed ? CHUNK_HEAD_BYTES + sealed_bytes(c->form, c->used) : OPEN_CHUNK_BYTES;
 }
 
 size_t series_heap_bytes(const struct series *s)
@@ -90,14 +108,27 @@ size_t series_heap_bytes(const struct series *s)
 	return n;
 }
 
+/* The line from first to last at point k of n (n >= 2): the same integer arithmetic sealing and reading. */
+static int32_t line_at(uint16_t first, uint16_t last, size_t k, size_t n)
+{
+	return (int32_t)first + (int32_t)(((int64_t)last - first) * (int64_t)k / (int64_t)(n - 1));
+}
+
 static uint16_t cell(const struct series_chunk *c, size_t k, int col)
 {
 	if (!c->sealed)
-		return c->d[k * NCOLS + (size_t)col];
-	if (!(c->stored >> col & 1u))
-		return c->same[col];
-	size_t rank = (size_t)__builtin_popcount(c->stored & ((1u << col) - 1u));
-	return c->d[rank * c->used + k];
+		return c->u.d[k * NCOLS + (size_t)col];
+	switch (c->form[col]) {
+	case FORM_FULL: {
+		uint16_t v;
+		memcpy(&v, c->u.bytes + c->at[col] + 2 * k, sizeof v);
+		return v;
+	}
+	case FORM_LINE8:
+		return (uint16_t)(line_at(c->first[col], c->last[col], k, c->used) + (int8_t)c->u.bytes[c->at[col] + k]);
+	default:
+		return c->first[col];
+	}
 }
 
 static void chunk_unref(struct series_chunk *c)
@@ -163,35 +194,65 @@ static bool fits(const struct series_chunk *c, const struct point *p, float limi
 	return true;
 }
 
+/* The smallest form that holds column col of open chunk c exactly. */
+static uint8_t column_form(const struct series_chunk *c, int col)
+{
+	const uint16_t *d = c->u.d;
+	size_t n = c->used;
+	bool same = true, line = n >= 2;
+	for (size_t k = 1; k < n && (same || line); k++) {
+		uint16_t v = d[k * NCOLS + (size_t)col];
+		same = same && v == d[col];
+		if (line) {
+			int32_t r = (int32_t)v - line_at(d[col], d[(n - 1) * NCOLS + (size_t)col], k, n);
+			line = r >= -128 && r <= 127;
+		}
+	}
+	return same ? FORM_SAME : line ? FORM_LINE8 : FORM_FULL;
+}
+
 /* Replaces the open newest chunk by its sealed copy; when out of memory it simply stays open. */
 static void seal_newest(struct series *s)
 {
 	size_t slot = (s->head + s->nchunks - 1) % s->max_chunks;
 	struct series_chunk *c = s->ring[slot];
-	uint8_t stored = 0;
+	size_t n = c->used;
+	uint8_t form[NCOLS];
 	for (int col = 0; col < NCOLS; col++)
-		for (size_t k = 1; k < c->used; k++)
-			if (c->d[k * NCOLS + (size_t)col] != c->d[(size_t)col]) {
-				stored |= (uint8_t)(1u << col);
-				break;
-			}
-	struct series_chunk *z = malloc(sizeof *z + (size_t)__builtin_popcount(stored) * c->used * sizeof(uint16_t));
+		form[col] = column_form(c, col);
+	struct series_chunk *z = malloc(CHUNK_HEAD_BYTES + sealed_bytes(form, n));
 	if (!z)
 		return;
 	atomic_init(&z->refs, 1);
 	z->used = c->used;
 	z->sealed = true;
-	z->stored = stored;
 	z->base_ms = c->base_ms;
 	z->unit_ms = c->unit_ms;
 	z->pct_known = c->pct_known;
 	z->mem_limit_mb = c->mem_limit_mb;
-	uint16_t *out = z->d;
+	uint16_t at = 0;
+	for (uint8_t want = FORM_FULL; want >= FORM_LINE8; want--) /* 16-bit columns first: aligned */
+		for (int col = 0; col < NCOLS; col++) {
+			if (form[col] != want)
+				continue;
+			z->at[col] = at;
+			for (size_t k = 0; k < n; k++) {
+				uint16_t v = c->u.d[k * NCOLS + (size_t)col];
+				if (want == FORM_FULL) {
+					memcpy(z->u.bytes + at + 2 * k, &v, sizeof v);
+				} else {
+					int32_t r = (int32_t)v - line_at(c->u.d[col], c->u.d[(n - 1) * NCOLS + (size_t)col], k, n);
+					z->u.bytes[at + k] = (uint8_t)(int8_t)r;
+				}
+			}
+			at = (uint16_t)(at + (want == FORM_FULL ? 2 * n : n));
+		}
 	for (int col = 0; col < NCOLS; col++) {
-		z->same[col] = c->used ? c->d[col] : 0;
-		if (stored >> col & 1u)
-			for (size_t k = 0; k < c->used; k++)
-				*out++ = c->d[k * NCOLS + (size_t)col];
+		z->form[col] = form[col];
+		z->first[col] = n ? c->u.d[col] : 0;
+		z->last[col] = n ? c->u.d[(n - 1) * NCOLS + (size_t)col] : 0;
+		if (form[col] == FORM_SAME)
+			z->at[col] = 0;
 	}
 	s->ring[slot] = z;
 	chunk_unref(c);
@@ -210,7 +271,6 @@ int series_append(struct series *s, const struct point *p)
 		atomic_init(&c->refs, 1);
 		c->used = 0;
 		c->sealed = false;
-		c->stored = 0;
 		c->base_ms = p->wall_ms;
 		c->unit_ms = s->unit_ms;
 		c->pct_known = !isnan(p->mem_pct);
@@ -224,7 +284,7 @@ int series_append(struct series *s, const struct point *p)
 		s->nchunks++;
 	}
 	uint32_t off = (uint32_t)((p->wall_ms - c->base_ms + c->unit_ms / 2) / c->unit_ms);
-	uint16_t *q = &c->d[(size_t)c->used * NCOLS];
+	uint16_t *q = &c->u.d[(size_t)c->used * NCOLS];
 	q[COL_TIME] = (uint16_t)(off << 2 | (p->status & 3u));
 	q[COL_CPU] = mf_encode(isnan(p->cpu_pct) ? NAN : (double)p->cpu_pct * 100.0);
 	q[COL_MEM] = mf_encode(isnan(p->mem_used_mb) ? NAN : (double)p->mem_used_mb * 1024.0);

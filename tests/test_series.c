@@ -164,7 +164,7 @@ static void test_gaps_and_limits(void)
 	is_int(series_view_get(&v, 0).wall_ms, series_view_get(&v, 1).wall_ms - 1000, "in order");
 	series_view_release(&v);
 	series_free(&s);
-	ok(series_chunk_bytes() <= 16 + 8 * 2 + 8 * SERIES_CHUNK_POINTS + 16, "a chunk is about 8 bytes a point (%zu)",
+	ok(series_chunk_bytes() <= 80 + 8 * SERIES_CHUNK_POINTS, "an open chunk is 8 bytes a point and a header (%zu)",
 	   series_chunk_bytes());
 }
 
@@ -239,8 +239,10 @@ static void test_sealing(void)
 	size_t bi = series_heap_bytes(&idle), bb = series_heap_bytes(&busy);
 	diag("an hour at 1 s: idle %zu bytes (%.2f a point), busy %zu bytes (%.2f a point)", bi, (double)bi / 3600,
 	     bb, (double)bb / 3600);
-	ok(bi < 3 * 3600 + 3 * series_chunk_bytes(), "an idle container's hour: about 2 bytes a point");
-	ok(bb > 8 * 3600 && bb < 8 * 3600 + 3 * series_chunk_bytes(), "a busy one's: 8");
+	ok(bi < 2 * 3600 + 3 * series_chunk_bytes(), "an idle container's hour: about 1.5 bytes a point");
+	/* busy: times on their line (1 byte), CPU jumping (2), memory in a saw (2), response within 127 ms of its
+	 * line (1), plus the headers */
+	ok(bb > 6 * 3600 && bb < 6 * 3600 + 3 * series_chunk_bytes(), "a busy one's: about 6");
 	series_view_release(&early);
 	series_view_release(&vi);
 	series_view_release(&vb);
@@ -248,8 +250,44 @@ static void test_sealing(void)
 	series_free(&busy);
 }
 
+/* Values right at the one-byte form's edge (127 above, 128 below the line) and one step past it, on a falling
+ * line: each comes back exactly, and only the chunk within the edge is stored a byte a point. */
+static void test_line_form_edges(void)
+{
+	size_t bytes[2];
+	for (int past = 0; past <= 1; past++) {
+		struct series s;
+		series_init(&s, 2 * SERIES_CHUNK_POINTS, 1000);
+		int32_t want[2 * SERIES_CHUNK_POINTS + 1];
+		int n = 2 * SERIES_CHUNK_POINTS + 1; /* the last point seals the second chunk */
+		for (int i = 0; i < n; i++) {
+			int k = i % SERIES_CHUNK_POINTS;
+			/* A line from 1900 down to 1900 - 127 * 3 (response codes below 2048 are the value itself). */
+			int32_t line = 1900 - (int32_t)((int64_t)381 * k / (SERIES_CHUNK_POINTS - 1));
+			int32_t r = k == 0 || k == SERIES_CHUNK_POINTS - 1 ? 0 : k % 3 == 0 ? 127 + past : k % 3 == 1 ? -128 - past : 5;
+			want[i] = line + r;
+			struct point p = {.wall_ms = 1700000000000 + i * 1000, .cpu_pct = 0, .mem_used_mb = 1, .mem_pct = NAN,
+			                  .response_ms = want[i], .status = PT_UP};
+			series_append(&s, &p);
+		}
+		struct series_view v;
+		series_view_take(&s, 0, &v);
+		bool same = v.count == (size_t)n;
+		for (size_t i = 0; same && i < v.count; i++)
+			same = series_view_get(&v, i).response_ms == want[i];
+		ok(same, "response times %s the byte's range come back exactly", past ? "one past" : "at the edges of");
+		bytes[past] = series_heap_bytes(&s);
+		series_view_release(&v);
+		series_free(&s);
+	}
+	/* Two sealed chunks of SERIES_CHUNK_POINTS: past the edge, the responses take a second byte a point. */
+	ok(bytes[1] - bytes[0] == 2 * SERIES_CHUNK_POINTS, "one past the edge costs a byte a point more (%zu vs %zu bytes)",
+	   bytes[1], bytes[0]);
+}
+
 int main(void)
 {
+	test_line_form_edges();
 	test_ring();
 	test_sealing();
 	test_precision();

@@ -3,7 +3,8 @@
  * (an hour-old daemon is the only other way to get there). Prints the bytes and bytes per point; compare.sh
  * adds them to lookout's measured resident memory to project its RSS with full histories. Two kinds of
  * container: idle ones (no CPU, steady memory, no probe: the benchmark's), whose sealed chunks store those
- * columns once, and busy ones, where every column varies and every point takes its full 8 bytes.
+ * columns once and the tick times a byte a point, and busy ones, where CPU jumps, memory moves in a saw-tooth
+ * and every tenth probe fails (16 bits a point each) and only the tick times take a byte.
  *   history-mem [N=300] [idle|busy]    prints "N bytes bytes-per-point kind" */
 #include <malloc.h>
 #include <math.h>
