@@ -13,6 +13,9 @@
 #include "util.h"
 
 #define BACKOFF_MIN_MS 250
+/* While the event stream is open the engine is pinged this often: an engine that stops listening (shutting
+ * down, a host gone) may keep the stream open for seconds, or forever without a FIN. */
+#define LIVENESS_MS 1000
 #define BACKOFF_MAX_MS 1000 /* a local engine that comes back is seen within 2 s, with room for a slow answer */
 
 struct watcher {
@@ -212,7 +215,9 @@ static void *watcher_main(void *arg)
 	while (!atomic_load(&w->stop)) {
 		struct docker_version v;
 		memset(&v, 0, sizeof v);
-		if (docker_negotiate(w->docker, &v, err, sizeof err)) {
+		/* The ping on a new connection first: /version may still be answered on a kept-alive connection by
+		 * an engine that no longer listens. */
+		if (docker_ping(w->docker, err, sizeof err) || docker_negotiate(w->docker, &v, err, sizeof err)) {
 			if (was_up || strcmp(err, last_err) != 0) {
 				w->cbs.engine(w->cbs.arg, NULL, NULL, err);
 				snprintf(last_err, sizeof last_err, "%s", err);
@@ -243,6 +248,7 @@ static void *watcher_main(void *arg)
 		/* After a reconnect every container is inspected again: what happened during the gap is unknown. */
 		w->nknown = 0;
 		int64_t next_list = 0;
+		int64_t next_ping = now_mono_ns() + (int64_t)LIVENESS_MS * 1000000;
 		bool list_failed = false;
 		for (;;) {
 			if (atomic_load(&w->stop))
@@ -269,6 +275,15 @@ static void *watcher_main(void *arg)
 			if (rc < 0) {
 				log_warn("event stream: %s; reconnecting", err);
 				break;
+			}
+			if (now_mono_ns() >= next_ping) {
+				if (docker_ping(w->docker, err, sizeof err)) {
+					w->cbs.engine(w->cbs.arg, NULL, NULL, err);
+					snprintf(last_err, sizeof last_err, "%s", err);
+					was_up = false;
+					break;
+				}
+				next_ping = now_mono_ns() + (int64_t)LIVENESS_MS * 1000000;
 			}
 		}
 		docker_events_close(ev);
