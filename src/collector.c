@@ -455,9 +455,7 @@ static void fix_label(struct collector *c, struct engine *e, const char *reporte
 	if (e->label_fixed)
 		return;
 	if (c->neng == 1) {
-		if (!reported[0])
-			return; /* no name yet: "" as before */
-		snprintf(e->label, sizeof e->label, "%s", reported);
+		snprintf(e->label, sizeof e->label, "%s", reported); /* "" when it reports none, as before */
 	} else {
 		const char *taken[64];
 		size_t nt = 0;
