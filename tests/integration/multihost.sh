@@ -36,7 +36,7 @@ stop_all() {
 engine_on_cleanup stop_all
 engine_on_cleanup '[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"'
 
-plan 18
+plan 19
 
 # ---- three engines, each with a "twin"; "doomed" on A and C --------------------------------------------
 run() { docker run -d --stop-timeout 1 "$@" >/dev/null || bail "docker run $* failed"; }
@@ -222,5 +222,11 @@ timeout 30 "$LOOKOUT" --daemon --output-dir "$WORK/bad" --host "x=$A_URL" --host
 st=$?
 ok $([ "$st" = 2 ] && [ "$(wc -l <"$WORK/bad.out")" = 1 ] && grep -q 'given twice' "$WORK/bad.out"; echo $?) \
 	"a duplicate NAME is refused on one line with exit 2: $(head -c 200 "$WORK/bad.out")"
+kill -TERM "$LPID"
+wait "$LPID"
+st=$?
+LPID=
+ok $([ "$st" = 0 ] && ! grep -q 'runtime error\|Sanitizer\|Segmentation' "$WORK/lookout.out"; echo $?) \
+	"SIGTERM: the daemon exits 0 with nothing on stderr like a sanitizer report (status $st)"
 stop_all
 done_testing
