@@ -436,11 +436,12 @@ static int text_body(struct buf *b, const struct email_item *items, size_t n, co
 		if (!prev || !same_container(prev, t)) {
 			rc |= buf_puts(b, "\r\n== ");
 			rc |= email_clean_text(b, name_of(t), 200);
-			if (t->host[0]) {
-				rc |= buf_puts(b, " @ ");
-				rc |= email_clean_text(b, t->host, 100);
-			}
 			rc |= buf_puts(b, " ==\r\n");
+			if (t->host[0]) {
+				rc |= buf_puts(b, "host ");
+				rc |= email_clean_text(b, t->host, 100);
+				rc |= buf_puts(b, "\r\n");
+			}
 			prev = t;
 		}
 		rc |= buf_printf(b, "%s  %s", t->firing ? "FIRING  " : "RESOLVED", email_kind_label(t->kind));
