@@ -37,6 +37,7 @@ struct alert_transition {
 	char container_id[65];
 	double value, threshold; /* NaN when not meaningful */
 	char msg[ALERT_MSG_MAX];
+	char host[ALERT_NAME_MAX]; /* the host label of the container's engine ("" = unknown: an older log) */
 };
 
 /* The most recent transitions, oldest first, shared by many snapshots (replaced, never changed). */

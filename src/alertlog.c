@@ -107,6 +107,8 @@ int alertlog_format(struct buf *b, const struct alert_transition *t)
 	rc |= logfmt_append(&line, "alert", alert_kind_name(t->kind));
 	rc |= logfmt_append(&line, "container", t->container);
 	rc |= logfmt_append(&line, "container_id", t->container_id);
+	if (t->host[0])
+		rc |= logfmt_append(&line, "host", t->host);
 	if (!isnan(t->value)) {
 		fmt_number(t->value, num, sizeof num);
 		rc |= logfmt_append(&line, "value", num);
@@ -300,6 +302,8 @@ int alertlog_parse(const char *line, size_t len, struct alert_transition *out, c
 			copy_text(out->container, sizeof out->container, v, val.len);
 		} else if (strcmp(key, "container_id") == 0) {
 			copy_text(out->container_id, sizeof out->container_id, v, val.len);
+		} else if (strcmp(key, "host") == 0) {
+			copy_text(out->host, sizeof out->host, v, val.len);
 		} else if (strcmp(key, "msg") == 0) {
 			copy_text(out->msg, sizeof out->msg, v, val.len);
 		} else if (strcmp(key, "value") == 0 || strcmp(key, "threshold") == 0) {

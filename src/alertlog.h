@@ -11,7 +11,10 @@
 
 /* A line looks like
  *   ts=2026-11-24T05:00:00.123Z level=critical state=firing alert=container_down container=web
- *   container_id=0123456789ab... value=1 threshold=0 since=2026-11-24T04:59:59.998Z msg="exited (code 137)"
+ *   container_id=0123456789ab... host=node1 value=1 threshold=0 since=2026-11-24T04:59:59.998Z
+ *   msg="exited (code 137)"
+ * host (the container's engine's host label) is omitted when unknown; logs written before it existed read
+ * with host "".
  * Values made only of [A-Za-z0-9._:/@+%,-] are written bare; anything else is quoted, with \" \\ \n \r \t
  * escaped and every other control character, DEL, C1 control and byte of invalid UTF-8 written as \xHH, so
  * one line is always one record and the original bytes come back exactly. value/threshold are omitted

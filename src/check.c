@@ -19,6 +19,7 @@
 #include "csv.h"
 #include "daemon.h"
 #include "docker.h"
+#include "engines.h"
 #include "log.h"
 #include "util.h"
 
@@ -142,6 +143,8 @@ static struct snapshot *filtered(const struct snapshot *s, const struct rules *r
 	memcpy(f->host, s->host, sizeof f->host);
 	f->host_mem_bytes = s->host_mem_bytes;
 	f->host_cpus = s->host_cpus;
+	if (s->nengines && snapshot_alloc_engines(f, s->nengines) == 0)
+		memcpy(f->engines, s->engines, s->nengines * sizeof *s->engines);
 	size_t k = 0;
 	for (size_t i = 0; i < s->n && k < n; i++) {
 		const struct snap_container *c = &s->c[i];
@@ -158,12 +161,26 @@ static struct snapshot *filtered(const struct snapshot *s, const struct rules *r
 	return f;
 }
 
+/* rules_eval with each container's host label (from the snapshot's engines). */
+static int eval_with_hosts(struct rules *rules, struct snapshot *f, int64_t now, struct alert_transition **tr,
+                           size_t *ntr, char *err, size_t errlen)
+{
+	const char *hosts[f->nengines ? f->nengines : 1];
+	for (size_t e = 0; e < f->nengines; e++)
+		hosts[e] = f->engines[e].name;
+	struct rules_hosts rh = {hosts, f->nengines, NULL, NULL};
+	return rules_eval_hosts(rules, f->c, f->n, &rh, now, tr, ntr, err, errlen);
+}
+
 /* Whether s has what one pass needs: every expected container, two samples (CPU) of each running one, and a
  * probe result of each that has a health URL. */
 static bool complete(const struct snapshot *s, const struct collector_opts *o, char (*ids)[65], size_t nids)
 {
 	if (!s->engine_up || s->tick < 2)
 		return false;
+	for (size_t i = 0; i < s->nengines; i++)
+		if (!s->engines[i].up)
+			return false;
 	for (size_t k = 0; k < nids; k++) {
 		const struct snap_container *c = NULL;
 		for (size_t i = 0; i < s->n && !c; i++)
@@ -376,6 +393,8 @@ int check_run(const struct config *cfg)
 	size_t ntr = 0;
 	struct docker *d = NULL;
 	struct container_info *list = NULL;
+	struct engine_addr *eng = NULL;
+	size_t neng = 0;
 	size_t nlist = 0;
 	char(*ids)[65] = NULL;
 	size_t nids = 0;
@@ -400,12 +419,39 @@ int check_run(const struct config *cfg)
 	o.all = true; /* stopped ones too; filtered() keeps those an earlier run saw */
 	o.history_s = cfg->interval_s * 4;
 
-	/* What to wait for: the containers the engine lists now. An unreachable engine is UNKNOWN at once. */
-	d = docker_new(cfg->docker_host, err, sizeof err);
-	struct docker_version v;
-	if (!d || docker_negotiate(d, &v, err, sizeof err) || docker_list(d, true, &list, &nlist, err, sizeof err)) {
-		snprintf(why, sizeof why, "Docker engine unreachable: %s", err);
+	/* What to wait for: the containers the engines list now. An unreachable engine is UNKNOWN at once, named. */
+	if (engines_from_config(cfg, &eng, &neng, err, sizeof err)) {
+		snprintf(why, sizeof why, "%s", err);
 		goto unknown;
+	}
+	for (size_t e = 0; e < neng; e++) {
+		struct container_info *el = NULL;
+		size_t nel = 0;
+		struct docker_version v;
+		d = docker_new(eng[e].url, err, sizeof err);
+		if (!d || docker_negotiate(d, &v, err, sizeof err) || docker_list(d, true, &el, &nel, err, sizeof err)) {
+			if (neng > 1)
+				snprintf(why, sizeof why, "Docker engine %.200s unreachable: %.600s",
+				         eng[e].name[0] ? eng[e].name : d ? docker_endpoint(d) : eng[e].url, err);
+			else
+				snprintf(why, sizeof why, "Docker engine unreachable: %s", err);
+			goto unknown;
+		}
+		docker_free(d);
+		d = NULL;
+		struct container_info *grown = realloc(list, (nlist + nel + 1) * sizeof *list);
+		if (!grown) {
+			for (size_t i = 0; i < nel; i++)
+				container_info_free(&el[i]);
+			free(el);
+			snprintf(why, sizeof why, "out of memory");
+			goto unknown;
+		}
+		list = grown;
+		if (nel)
+			memcpy(list + nlist, el, nel * sizeof *el);
+		nlist += nel;
+		free(el);
 	}
 	ids = calloc(nlist ? nlist : 1, sizeof *ids);
 	if (!ids) {
@@ -439,10 +485,17 @@ int check_run(const struct config *cfg)
 	}
 	collector_stop(c);
 	if (!last || !last->engine_up) {
-		snprintf(why, sizeof why, "Docker engine unreachable: %s",
+		snprintf(why, sizeof why, "Docker engine %.200s%sunreachable: %.500s", last && last->nengines > 1 ?
+		         last->engines[0].name : "", last && last->nengines > 1 ? " " : "",
 		         last && last->engine_error[0] ? last->engine_error : "no answer in time");
 		goto unknown;
 	}
+	for (size_t e = 1; e < last->nengines; e++)
+		if (!last->engines[e].up) {
+			snprintf(why, sizeof why, "Docker engine %.200s unreachable: %.500s", last->engines[e].name,
+			         last->engines[e].error[0] ? last->engines[e].error : "no answer in time");
+			goto unknown;
+		}
 	if (!complete(last, &o, ids, nids))
 		log_warn("check: not every container had two samples and a probe result in time; reporting what there is");
 
@@ -451,7 +504,7 @@ int check_run(const struct config *cfg)
 		goto unknown;
 	}
 	int64_t now = now_wall_ms();
-	if (rules_eval(rules, f->c, f->n, now, &tr, &ntr, err, sizeof err)) {
+	if (eval_with_hosts(rules, f, now, &tr, &ntr, err, sizeof err)) {
 		snprintf(why, sizeof why, "%s", err);
 		goto unknown;
 	}
@@ -489,6 +542,7 @@ out:
 		container_info_free(&list[i]);
 	free(list);
 	docker_free(d);
+	free(eng);
 	rules_free(rules);
 	close(lockfd); /* releases the lock */
 	log_close();

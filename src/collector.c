@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "engines.h"
 #include "log.h"
 #include "metrics.h"
 #include "probe.h"
@@ -27,6 +28,7 @@ enum msg_kind { M_ENGINE, M_INFO, M_EVENT, M_LIST };
 struct msg {
 	struct msg *next;
 	enum msg_kind kind;
+	unsigned engine; /* index into the collector's engines */
 	union {
 		struct {
 			bool up;
@@ -45,6 +47,7 @@ struct msg {
 
 /* One container the collector knows of (watched or not). */
 struct tracked {
+	unsigned engine; /* index into the collector's engines: (engine, id) is the key */
 	char id[65];
 	struct shared_info *si;
 	enum container_state state;
@@ -72,6 +75,25 @@ struct tracked {
 	struct complaint probe_complaint;
 };
 
+/* One Docker engine the collector watches: its own discovery, stats streams, source choice and connection
+ * state. Everything but the discovery thread's callbacks runs on the collector thread. */
+struct engine {
+	struct collector *c;
+	unsigned idx;
+	char url[512];           /* as configured; "" = DOCKER_HOST or the default sockets */
+	char conf_name[256];     /* NAME= given on --host, or "" */
+	char label[256];         /* the host label: fixed once label_fixed (a configured NAME is fixed at start) */
+	bool label_fixed;
+	char endpoint[512];
+	enum source_kind source; /* cgroup files only for a local (unix://) engine under auto */
+	struct watcher *watcher;
+	struct statstream *stats;
+	bool up, known, listed;
+	int64_t since_ms;        /* when up last changed (or it first answered or failed) */
+	struct docker_version version;
+	char error[512];
+};
+
 /* The day-long series: 24 hours at one point a minute. */
 #define MINUTE_HISTORY_POINTS (24 * 60)
 
@@ -80,12 +102,11 @@ struct collector {
 	char **names; /* owned copy of o.names */
 	char *docker_host, *host_root;
 	struct host_facts host;
-	struct watcher *watcher;
-	struct statstream *stats;
+	struct engine *eng;         /* every engine, in configured order */
+	size_t neng;
 	struct prober *prober;      /* created when the first container has a health URL */
 	char **probes;              /* owned copy of o.probes */
 	char *rules_state_path;     /* NULL: rule state is not kept between runs */
-	bool listed;                /* discovery has delivered its first full list */
 	struct rules_config rules_cfg;
 	struct rules *rules;        /* NULL: no rules */
 	struct alert_history *alerts; /* the recent transitions the last snapshot carries */
@@ -106,12 +127,6 @@ struct collector {
 	/* Collector-thread state. */
 	struct tracked **t;
 	size_t nt, capt;
-	bool engine_up, engine_known;
-	int64_t engine_since_ms; /* when engine_up last changed */
-	struct docker_version version;
-	char host_name[256];
-	char engine_error[512];
-	char endpoint[512];
 	int64_t tick_wall_ms;
 	size_t history_points;
 	uint64_t self_cpu_ns_prev;
@@ -122,8 +137,10 @@ struct collector {
 
 /* ---- the queue (any thread) ------------------------------------------------------------------------ */
 
-static void post(struct collector *c, struct msg *m)
+static void post(struct engine *e, struct msg *m)
 {
+	struct collector *c = e->c;
+	m->engine = e->idx;
 	m->next = NULL;
 	pthread_mutex_lock(&c->lock);
 	if (c->tail)
@@ -230,7 +247,7 @@ static void decide_watched(struct collector *c, struct tracked *t)
 	}
 	/* One the restored alert state knows was watched before this process began: a stopped container whose
 	 * container_down is firing must stay in view, or it would resolve as "removed". */
-	if (is_live(t->state) || (c->rules && !c->listed && rules_knows(c->rules, t->id)))
+	if (is_live(t->state) || (c->rules && !c->eng[t->engine].listed && rules_knows(c->rules, t->id)))
 		t->ran_while_watched = true;
 	t->watched = is_live(t->state) || t->ran_while_watched || c->o.all;
 }
@@ -243,17 +260,17 @@ static const char *display_name(const struct tracked *t)
 	return t->si && t->si->info.name && *t->si->info.name ? t->si->info.name : t->id;
 }
 
-static struct tracked *find(struct collector *c, const char *id)
+static struct tracked *find(struct collector *c, unsigned eng, const char *id)
 {
 	for (size_t i = 0; i < c->nt; i++)
-		if (strcmp(c->t[i]->id, id) == 0)
+		if (c->t[i]->engine == eng && strcmp(c->t[i]->id, id) == 0)
 			return c->t[i];
 	return NULL;
 }
 
-static struct tracked *find_or_add(struct collector *c, const char *id)
+static struct tracked *find_or_add(struct collector *c, unsigned eng, const char *id)
 {
-	struct tracked *t = find(c, id);
+	struct tracked *t = find(c, eng, id);
 	if (t)
 		return t;
 	if (c->nt == c->capt) {
@@ -277,6 +294,7 @@ static struct tracked *find_or_add(struct collector *c, const char *id)
 		return NULL;
 	}
 	snprintf(t->id, sizeof t->id, "%s", id);
+	t->engine = eng;
 	t->exit_code = -1;
 	c->t[c->nt++] = t;
 	return t;
@@ -288,8 +306,9 @@ static void stop_sampling(struct collector *c, struct tracked *t)
 	t->cg = NULL;
 	t->cg_pid = 0;
 	t->cg_unusable = false;
-	if (t->api_watching && c->stats)
-		statstream_unwatch(c->stats, t->id);
+	struct statstream *stats = c->eng[t->engine].stats;
+	if (t->api_watching && stats)
+		statstream_unwatch(stats, t->id);
 	t->api_watching = false;
 	t->have_prev = t->have_cur = t->have_metrics = false;
 }
@@ -323,9 +342,9 @@ static void set_state(struct tracked *t, enum container_state s, int64_t since_m
 	t->state_since_ms = since_ms ? since_ms : now_wall_ms();
 }
 
-static void apply_info(struct collector *c, struct container_info *info)
+static void apply_info(struct collector *c, unsigned eng, struct container_info *info)
 {
-	struct tracked *t = find_or_add(c, info->id);
+	struct tracked *t = find_or_add(c, eng, info->id);
 	if (!t)
 		return;
 	struct shared_info *si = shared_info_new(info);
@@ -353,12 +372,12 @@ static void apply_info(struct collector *c, struct container_info *info)
 		log_info("watching %s (%.12s, %s)", in->name, t->id, container_state_name(t->state));
 }
 
-static void apply_event(struct collector *c, const struct docker_event *ev)
+static void apply_event(struct collector *c, unsigned eng, const struct docker_event *ev)
 {
 	int64_t ms = ev->time_ns / 1000000;
 	if (ev->action == DEV_DESTROY) {
 		for (size_t i = 0; i < c->nt; i++)
-			if (strcmp(c->t[i]->id, ev->id) == 0) {
+			if (c->t[i]->engine == eng && strcmp(c->t[i]->id, ev->id) == 0) {
 				if (c->t[i]->watched && c->t[i]->si)
 					log_info("%s (%.12s) was removed", display_name(c->t[i]), ev->id);
 				drop(c, i);
@@ -366,7 +385,7 @@ static void apply_event(struct collector *c, const struct docker_event *ev)
 			}
 		return;
 	}
-	struct tracked *t = find(c, ev->id);
+	struct tracked *t = find(c, eng, ev->id);
 	if (!t)
 		return; /* the inspect that follows creates it */
 	const char *name = t->si && t->si->info.name ? t->si->info.name : ev->name;
@@ -415,11 +434,11 @@ static void apply_event(struct collector *c, const struct docker_event *ev)
 	decide_watched(c, t);
 }
 
-static void apply_list(struct collector *c, const char (*ids)[65], size_t n)
+static void apply_list(struct collector *c, unsigned eng, const char (*ids)[65], size_t n)
 {
-	c->listed = true;
+	c->eng[eng].listed = true;
 	for (size_t i = 0; i < c->nt;) {
-		bool present = false;
+		bool present = c->t[i]->engine != eng;
 		for (size_t k = 0; k < n && !present; k++)
 			present = strcmp(c->t[i]->id, ids[k]) == 0;
 		if (present)
@@ -429,34 +448,58 @@ static void apply_list(struct collector *c, const char (*ids)[65], size_t n)
 	}
 }
 
-static void apply_engine(struct collector *c, struct msg *m)
+/* Fixes the host label of an engine given no NAME, the first time it answers (see engines_label). With one
+ * engine the label is its reported host name, as the CSV host column has always been. */
+static void fix_label(struct collector *c, struct engine *e, const char *reported)
+{
+	if (e->label_fixed)
+		return;
+	if (c->neng == 1) {
+		snprintf(e->label, sizeof e->label, "%s", reported); /* "" when it reports none, as before */
+	} else {
+		const char *taken[64];
+		size_t nt = 0;
+		for (size_t i = 0; i < c->neng && nt < 64; i++)
+			if (&c->eng[i] != e && (c->eng[i].label_fixed || c->eng[i].conf_name[0]))
+				taken[nt++] = c->eng[i].label;
+		engines_label(reported, e->endpoint, taken, nt, e->label, sizeof e->label);
+	}
+	e->label_fixed = true;
+	if (c->neng > 1)
+		log_info("engine %s is labelled %s", e->endpoint, e->label);
+}
+
+static void apply_engine(struct collector *c, struct engine *e, struct msg *m)
 {
 	if (m->u.engine.up) {
-		if (!c->engine_up)
+		if (!e->up)
 			log_info("connected to Docker engine %s (API %s) at %s", m->u.engine.v.version,
-			         m->u.engine.v.api_version, c->endpoint);
-		c->version = m->u.engine.v;
-		if (m->u.engine.host[0])
-			snprintf(c->host_name, sizeof c->host_name, "%s", m->u.engine.host);
-		c->engine_error[0] = '\0';
-		if (c->stats && !c->engine_up)
-			statstream_engine_back(c->stats); /* streams waiting out a long back-off start now */
-		if (!c->stats && c->o.source != SOURCE_CGROUP) {
+			         m->u.engine.v.api_version, e->endpoint);
+		e->version = m->u.engine.v;
+		fix_label(c, e, m->u.engine.host);
+		e->error[0] = '\0';
+		if (e->stats && !e->up)
+			statstream_engine_back(e->stats); /* streams waiting out a long back-off start now */
+		if (!e->stats && e->source != SOURCE_CGROUP) {
 			char err[512];
-			c->stats = statstream_new(c->docker_host, c->version.oneshot_stats,
-			                          (int)(c->o.interval_s * 1000), err, sizeof err);
-			if (!c->stats)
-				log_error("the engine's stats API cannot be used: %s", err);
+			e->stats = statstream_new(e->url, e->version.oneshot_stats, (int)(c->o.interval_s * 1000), err,
+			                          sizeof err);
+			if (!e->stats)
+				log_error("the engine's stats API cannot be used at %s: %s", e->endpoint, err);
 		}
 	} else {
-		if (c->engine_up || !c->engine_known || strcmp(c->engine_error, m->u.engine.error) != 0)
-			log_error("Docker engine unreachable: %s (retrying)", m->u.engine.error);
-		snprintf(c->engine_error, sizeof c->engine_error, "%s", m->u.engine.error);
+		if (e->up || !e->known || strcmp(e->error, m->u.engine.error) != 0) {
+			if (c->neng > 1)
+				log_error("Docker engine %s unreachable: %s (retrying)", e->endpoint, m->u.engine.error);
+			else
+				log_error("Docker engine unreachable: %s (retrying)", m->u.engine.error);
+		}
+		snprintf(e->error, sizeof e->error, "%s", m->u.engine.error);
 	}
-	if (c->engine_up != m->u.engine.up || !c->engine_known)
-		c->engine_since_ms = now_wall_ms();
-	c->engine_up = m->u.engine.up;
-	c->engine_known = true;
+	if (e->up != m->u.engine.up || !e->known)
+		e->since_ms = now_wall_ms();
+	e->up = m->u.engine.up;
+	e->known = true;
 }
 
 /* ---- sampling ------------------------------------------------------------------------------------- */
@@ -491,7 +534,7 @@ static bool sample_cgroup(struct collector *c, struct tracked *t, struct sample 
 		}
 		if (!t->cg) {
 			t->cg_unusable = true;
-			if (c->o.source == SOURCE_CGROUP)
+			if (c->eng[t->engine].source == SOURCE_CGROUP)
 				log_complain(&t->complaint, LOG_WARN, "%s: cgroup files not readable: %s",
 				             display_name(t), err);
 			else
@@ -513,14 +556,15 @@ static bool sample_cgroup(struct collector *c, struct tracked *t, struct sample 
 
 static bool sample_api(struct collector *c, struct tracked *t, struct sample *s)
 {
-	if (!c->stats)
+	struct statstream *stats = c->eng[t->engine].stats;
+	if (!stats)
 		return false;
 	if (!t->api_watching) {
-		if (statstream_watch(c->stats, t->id) == 0)
+		if (statstream_watch(stats, t->id) == 0)
 			t->api_watching = true;
 		return false;
 	}
-	if (statstream_latest(c->stats, t->id, s) != 1)
+	if (statstream_latest(stats, t->id, s) != 1)
 		return false;
 	/* The stream delivers about once a second; the same document twice is no new sample. */
 	if (t->have_cur && s->wall_ms == t->cur.wall_ms && s->cpu_usage_ns == t->cur.cpu_usage_ns)
@@ -534,12 +578,13 @@ static void sample_one(struct collector *c, struct tracked *t)
 	memset(&s, 0, sizeof s);
 	bool got = false;
 	enum metric_source src = MSRC_NONE;
+	enum source_kind source = c->eng[t->engine].source;
 	if (t->state == CSTATE_RUNNING || t->state == CSTATE_PAUSED) {
-		if (c->o.source != SOURCE_API && !(c->o.source == SOURCE_AUTO && t->cg_unusable)) {
+		if (source != SOURCE_API && !(source == SOURCE_AUTO && t->cg_unusable)) {
 			got = sample_cgroup(c, t, &s);
 			src = MSRC_CGROUP;
 		}
-		if (!got && c->o.source != SOURCE_CGROUP && (c->o.source == SOURCE_API || t->cg_unusable)) {
+		if (!got && source != SOURCE_CGROUP && (source == SOURCE_API || t->cg_unusable)) {
 			got = sample_api(c, t, &s);
 			src = MSRC_API;
 		}
@@ -700,12 +745,32 @@ static void tick(struct collector *c)
 	sample_self(c);
 }
 
+/* Containers are sorted by name; the same name on several engines by the engines' configured order. */
 static int by_name(const void *a, const void *b)
 {
 	const struct snap_container *x = a, *y = b;
 	const char *nx = x->si && x->si->info.name ? x->si->info.name : x->si ? x->si->info.id : "";
 	const char *ny = y->si && y->si->info.name ? y->si->info.name : y->si ? y->si->info.id : "";
-	return strcmp(nx, ny);
+	int d = strcmp(nx, ny);
+	if (d)
+		return d;
+	if (x->engine != y->engine)
+		return x->engine < y->engine ? -1 : 1;
+	return x->si && y->si ? strcmp(x->si->info.id, y->si->info.id) : 0;
+}
+
+/* The rules hold the alerts of containers whose engine cannot report now (down, or not listed yet). */
+static bool hold_host(void *arg, const char *host)
+{
+	struct collector *c = arg;
+	for (size_t i = 0; i < c->neng; i++)
+		if ((c->eng[i].label_fixed || c->eng[i].conf_name[0]) && strcmp(c->eng[i].label, host) == 0)
+			return !(c->eng[i].up && c->eng[i].listed);
+	/* No engine has this label (yet): it may be one that has not answered, whose label is not fixed. */
+	for (size_t i = 0; i < c->neng; i++)
+		if (!c->eng[i].label_fixed && !c->eng[i].conf_name[0])
+			return true;
+	return false;
 }
 
 #define RECENT_ALERTS 100
@@ -738,11 +803,19 @@ static void evaluate_rules(struct collector *c, struct snapshot *s)
 	struct alert_transition *tr = NULL;
 	size_t n = 0;
 	char err[256];
-	/* Before the first full list the snapshot is not the whole picture: containers the restored state knows
-	 * would look removed and resolve, then fire again. */
-	if (!c->listed)
+	/* Before an engine's first full list the snapshot is not the whole picture: containers the restored state
+	 * knows would look removed and resolve, then fire again. So are the containers of an engine that is down:
+	 * the rules hold both (hold_host) and judge the rest. */
+	bool any = false;
+	for (size_t i = 0; i < c->neng; i++)
+		any |= c->eng[i].up && c->eng[i].listed;
+	if (!any)
 		return;
-	if (rules_eval(c->rules, s->c, s->n, now_wall_ms(), &tr, &n, err, sizeof err))
+	const char *hosts[c->neng];
+	for (size_t i = 0; i < c->neng; i++)
+		hosts[i] = s->engines && i < s->nengines ? s->engines[i].name : "";
+	struct rules_hosts rh = {hosts, c->neng, hold_host, c};
+	if (rules_eval_hosts(c->rules, s->c, s->n, &rh, now_wall_ms(), &tr, &n, err, sizeof err))
 		log_complain(&c->rules_complaint, LOG_ERROR, "%s", err);
 	if (n == 0) {
 		free(tr);
@@ -804,32 +877,47 @@ static void publish(struct collector *c, bool is_tick)
 			snprintf(sc->probe_error, sizeof sc->probe_error, "%s", t->probe.error);
 		series_view_take(&t->hist, 0, &sc->hist);
 		series_view_take(&t->hist_min, 0, &sc->hist_min);
+		sc->engine = t->engine;
 	}
 	qsort(s->c, n, sizeof s->c[0], by_name);
 	s->wall_ms = now_wall_ms();
 	s->tick_wall_ms = c->tick_wall_ms;
-	s->engine_up = c->engine_up;
-	snprintf(s->engine_error, sizeof s->engine_error, "%s", c->engine_error);
-	snprintf(s->engine_endpoint, sizeof s->engine_endpoint, "%s", c->endpoint);
-	s->version = c->version;
-	snprintf(s->host, sizeof s->host, "%s", c->host_name);
-	s->host_mem_bytes = c->host.mem_total_bytes;
-	s->host_cpus = c->host.ncpus;
 	s->self_cpu_pct = c->self_cpu_pct;
 	s->self_rss_bytes = c->self_rss;
-	if (snapshot_alloc_engines(s, 1) == 0) {
-		struct snap_engine *e = &s->engines[0];
-		snprintf(e->name, sizeof e->name, "%s", c->host_name);
-		snprintf(e->endpoint, sizeof e->endpoint, "%s", c->endpoint);
-		e->up = c->engine_up;
-		e->known = c->engine_known;
-		snprintf(e->error, sizeof e->error, "%s", c->engine_error);
-		e->since_ms = c->engine_since_ms;
-		e->version = c->version;
-		e->host_mem_bytes = c->host.mem_total_bytes;
-		e->host_cpus = c->host.ncpus;
+	if (snapshot_alloc_engines(s, c->neng) == 0) {
+		for (size_t i = 0; i < c->neng; i++) {
+			const struct engine *en = &c->eng[i];
+			struct snap_engine *e = &s->engines[i];
+			/* Until an unnamed engine answers, several engines show its address (one shows "", as ever). */
+			if (en->label_fixed || en->conf_name[0] || c->neng == 1)
+				snprintf(e->name, sizeof e->name, "%s", en->label);
+			else
+				engines_label("", en->endpoint, NULL, 0, e->name, sizeof e->name);
+			snprintf(e->endpoint, sizeof e->endpoint, "%s", en->endpoint);
+			e->up = en->up;
+			e->known = en->known;
+			snprintf(e->error, sizeof e->error, "%s", en->error);
+			e->since_ms = en->since_ms;
+			e->version = en->version;
+			/* This host's facts describe a local engine's host only (or the one engine, as before). */
+			if (c->neng == 1 || strncmp(en->endpoint, "unix://", 7) == 0) {
+				e->host_mem_bytes = c->host.mem_total_bytes;
+				e->host_cpus = c->host.ncpus;
+			}
+		}
+		const struct snap_engine *e0 = &s->engines[0];
+		s->engine_up = e0->up;
+		snprintf(s->engine_error, sizeof s->engine_error, "%s", e0->error);
+		snprintf(s->engine_endpoint, sizeof s->engine_endpoint, "%s", e0->endpoint);
+		s->version = e0->version;
+		snprintf(s->host, sizeof s->host, "%s", e0->name);
+		s->host_mem_bytes = e0->host_mem_bytes;
+		s->host_cpus = e0->host_cpus;
 	}
-	if (c->rules && c->engine_up)
+	bool any_up = false;
+	for (size_t i = 0; i < c->neng; i++)
+		any_up |= c->eng[i].up;
+	if (c->rules && any_up && s->nengines == c->neng)
 		evaluate_rules(c, s);
 	s->alerts_ref = alert_history_ref(c->alerts);
 	s->rules_state = rules_state_text_ref(c->rules_state);
@@ -882,16 +970,16 @@ static void *collector_main(void *arg)
 			struct msg *next = m->next;
 			switch (m->kind) {
 			case M_ENGINE:
-				apply_engine(c, m);
+				apply_engine(c, &c->eng[m->engine], m);
 				break;
 			case M_INFO:
-				apply_info(c, &m->u.info);
+				apply_info(c, m->engine, &m->u.info);
 				break;
 			case M_EVENT:
-				apply_event(c, &m->u.event);
+				apply_event(c, m->engine, &m->u.event);
 				break;
 			case M_LIST:
-				apply_list(c, (const char(*)[65])m->u.list.ids, m->u.list.n);
+				apply_list(c, m->engine, (const char(*)[65])m->u.list.ids, m->u.list.n);
 				break;
 			}
 			msg_free(m);
@@ -923,6 +1011,8 @@ void collector_opts_from_config(struct collector_opts *o, const struct config *c
 {
 	*o = (struct collector_opts){
 		.docker_host = cfg->docker_host,
+		.hosts = cfg->hosts,
+		.nhosts = cfg->nhosts,
 		.source = cfg->source,
 		.host_root = cfg->host_root,
 		.interval_s = cfg->interval_s,
@@ -937,6 +1027,65 @@ void collector_opts_from_config(struct collector_opts *o, const struct config *c
 		.probe_timeout_s = cfg->probe_timeout_s,
 		.rules = rules,
 	};
+}
+
+static void free_engines(struct collector *c)
+{
+	for (size_t i = 0; i < c->neng; i++) {
+		watcher_free(c->eng[i].watcher);
+		statstream_free(c->eng[i].stats);
+	}
+	free(c->eng);
+	c->eng = NULL;
+	c->neng = 0;
+}
+
+/* One engine per --host entry (or the one of docker_host), each with its discovery (not started yet). */
+static int make_engines(struct collector *c, const struct collector_opts *o, char *err, size_t errlen)
+{
+	size_t n = o->nhosts ? o->nhosts : 1;
+	c->eng = calloc(n, sizeof *c->eng);
+	if (!c->eng) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->neng = n;
+	for (size_t i = 0; i < n; i++) {
+		struct engine *e = &c->eng[i];
+		e->c = c;
+		e->idx = (unsigned)i;
+		if (o->nhosts) {
+			struct engine_addr a;
+			if (engines_parse_one(o->hosts[i], &a, err, errlen))
+				return -1;
+			snprintf(e->url, sizeof e->url, "%s", a.url);
+			snprintf(e->conf_name, sizeof e->conf_name, "%s", a.name);
+			snprintf(e->label, sizeof e->label, "%s", a.name);
+			e->label_fixed = a.name[0] != '\0';
+		} else {
+			snprintf(e->url, sizeof e->url, "%s", c->docker_host);
+		}
+		for (size_t k = 0; k < i && e->conf_name[0]; k++)
+			if (strcmp(c->eng[k].conf_name, e->conf_name) == 0) {
+				snprintf(err, errlen, "host NAME \"%s\" is given twice: each engine needs its own",
+				         e->conf_name);
+				return -1;
+			}
+		struct docker *d = docker_new(e->url, err, errlen);
+		if (!d)
+			return -1;
+		snprintf(e->endpoint, sizeof e->endpoint, "%s", docker_endpoint(d));
+		docker_free(d);
+		/* A remote engine's pids are not ours: its containers' cgroup files are not on this host. */
+		e->source = o->source;
+		if (e->source == SOURCE_AUTO && strncmp(e->endpoint, "unix://", 7) != 0)
+			e->source = SOURCE_API;
+		struct watcher_cbs cbs = {cb_engine, cb_info, cb_event, cb_listed, e};
+		e->watcher = watcher_new(e->url, o->list_interval_s, &cbs, err, errlen);
+		if (!e->watcher)
+			return -1;
+	}
+	return 0;
 }
 
 struct collector *collector_new(const struct collector_opts *o, char *err, size_t errlen)
@@ -993,26 +1142,17 @@ struct collector *collector_new(const struct collector_opts *o, char *err, size_
 	pthread_cond_init(&c->published, &ca);
 	pthread_condattr_destroy(&ca);
 
-	struct watcher_cbs cbs = {cb_engine, cb_info, cb_event, cb_listed, c};
-	c->watcher = watcher_new(c->docker_host, o->list_interval_s, &cbs, err, errlen);
-	if (!c->watcher) {
+	if (make_engines(c, o, err, errlen)) {
 		pthread_mutex_destroy(&c->lock);
 		pthread_cond_destroy(&c->cond);
 		pthread_cond_destroy(&c->published);
 		goto fail;
 	}
-	struct docker *d = docker_new(c->docker_host, err, errlen);
-	if (d) {
-		snprintf(c->endpoint, sizeof c->endpoint, "%s", docker_endpoint(d));
-		docker_free(d);
-	}
-	/* A remote engine's pids are not ours: its containers' cgroup files are not on this host. */
-	if (c->o.source == SOURCE_AUTO && strncmp(c->endpoint, "unix://", 7) != 0)
-		c->o.source = SOURCE_API;
 	return c;
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
+	free_engines(c);
 	rules_free(c->rules);
 	free(c->rules_state_path);
 	if (c->probes)
@@ -1037,10 +1177,11 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		return -1;
 	}
 	c->started = true;
-	if (watcher_start(c->watcher, err, errlen)) {
-		collector_stop(c);
-		return -1;
-	}
+	for (size_t i = 0; i < c->neng; i++)
+		if (watcher_start(c->eng[i].watcher, err, errlen)) {
+			collector_stop(c);
+			return -1;
+		}
 	return 0;
 }
 
@@ -1058,15 +1199,19 @@ void collector_stop(struct collector *c)
 	pthread_mutex_unlock(&c->lock);
 	if (c->started)
 		pthread_join(c->thread, NULL);
-	watcher_free(c->watcher);
-	c->watcher = NULL;
+	for (size_t i = 0; i < c->neng; i++) {
+		watcher_free(c->eng[i].watcher);
+		c->eng[i].watcher = NULL;
+	}
 	if (c->rules && c->rules_state_path) {
 		char rerr[512];
 		if (rules_save(c->rules, c->rules_state_path, rerr, sizeof rerr))
 			log_error("alert state not saved: %s", rerr);
 	}
-	statstream_free(c->stats);
-	c->stats = NULL;
+	for (size_t i = 0; i < c->neng; i++) {
+		statstream_free(c->eng[i].stats);
+		c->eng[i].stats = NULL;
+	}
 	prober_free(c->prober);
 	c->prober = NULL;
 }
@@ -1079,6 +1224,7 @@ void collector_free(struct collector *c)
 	while (c->nt)
 		drop(c, c->nt - 1);
 	free(c->t);
+	free_engines(c);
 	rules_free(c->rules);
 	free(c->rules_state_path);
 	alert_history_unref(c->alerts);

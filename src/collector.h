@@ -1,6 +1,8 @@
 /* collector.h — the collector thread: owns all monitoring state, samples every watched container each
  * interval (cgroup files or the engine's stats API), keeps per-container history and publishes an immutable
- * snapshot after every tick and every engine event. It does no slow I/O: no disk writes, no network besides
+ * snapshot after every tick and every engine event. It watches one or several engines, each with its own
+ * discovery, stats streams and connection state, so one unreachable engine never stalls the others' numbers.
+ * It does no slow I/O: no disk writes, no network besides
  * what its sources need, no drawing. */
 #ifndef LOOKOUT_COLLECTOR_H
 #define LOOKOUT_COLLECTOR_H
@@ -14,7 +16,9 @@
 #include "snapshot.h"
 
 struct collector_opts {
-	const char *docker_host;  /* NULL/"" = default discovery */
+	const char *docker_host;  /* NULL/"" = default discovery; not used when nhosts > 0 */
+	char *const *hosts;       /* "[NAME=]URL" per engine to watch (--host), in order; nhosts = 0: docker_host */
+	size_t nhosts;
 	enum source_kind source;
 	const char *host_root;    /* "" = this host */
 	double interval_s;
@@ -39,6 +43,7 @@ void collector_opts_from_config(struct collector_opts *o, const struct config *c
 
 struct collector;
 
+/* NULL with a message in err (a bad --host entry, out of memory, ...). */
 struct collector *collector_new(const struct collector_opts *o, char *err, size_t errlen);
 /* Starts the collector and discovery threads. 0, or -1 with a message in err. */
 int collector_start(struct collector *c, char *err, size_t errlen);

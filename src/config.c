@@ -17,6 +17,7 @@
 #include "docker.h"
 #include "email.h"
 #include "log.h"
+#include "engines.h"
 #include "report.h"
 #include "silence.h"
 #include "util.h"
@@ -51,9 +52,10 @@ struct key {
 static const struct key keys[] = {
 	{"MONITOR_INTERVAL", "interval", 'i', T_SECONDS, "2", 0.1, 3600, NULL, "SECONDS",
 	 "Sampling period: how often every watched container is measured.", OFF(interval_s)},
-	{"DOCKER_HOST", "host", 'H', T_STRING, "", 0, 0, NULL, "URL",
+	{"DOCKER_HOST", "docker-host", 0, T_STRING, "", 0, 0, NULL, "URL",
 	 "Docker engine to watch: unix:///path/to/docker.sock or tcp://host:port. Empty: DOCKER_HOST's usual "
-	 "default, /var/run/docker.sock, then Podman's root and rootless sockets.",
+	 "default, /var/run/docker.sock, then Podman's root and rootless sockets. Not used when --host "
+	 "(LOOKOUT_HOSTS) names engines.",
 	 OFF(docker_host)},
 	{"LOOKOUT_SOURCE", "source", 0, T_ENUM, "auto", 0, 0, "auto|cgroup|api", "SOURCE",
 	 "Where container counters come from: cgroup reads the kernel's files (cheapest, local engines only), api "
@@ -270,6 +272,15 @@ static const struct key keys[] = {
 	 "Daemon: rows kept in memory while the database is unreachable or slow (about 300 bytes each). When it "
 	 "is full the oldest rows are dropped, and the log says exactly how many.",
 	 OFF(pg_buffer_rows)},
+	/* ---- several engines in one process (issue 10; engines.c) ---- */
+	{"LOOKOUT_HOSTS", "host", 'H', T_LIST, "", 0, 0, NULL, "[NAME=]URL",
+	 "Docker engines to watch, in this order: unix:///path/to/docker.sock or tcp://host:port, each optionally "
+	 "labelled NAME= (letters, digits, '.', '_', '-', ':'); the flag repeats, the variable takes a comma list. "
+	 "Given, DOCKER_HOST is not used. The label is the host of the engine's containers in the CSV, the alert "
+	 "log, emails, JSON and /metrics. Without NAME it is the host name the engine reports, fixed when the "
+	 "engine first answers (with several engines: its address when it reports none, and NAME@ADDRESS when "
+	 "another engine already has that label). Empty: the one engine of DOCKER_HOST.",
+	 OFF(hosts)},
 };
 #define NKEYS ARRAY_LEN(keys)
 
@@ -657,6 +668,13 @@ static int apply(struct config *cfg, const struct key *k, const char *v, const c
 	case T_LIST:
 		if (has_control(v))
 			goto bad;
+		if (k->offset == OFF(hosts)) {
+			if (split_list(v, &cfg->hosts, &cfg->nhosts))
+				goto oom;
+			if (engines_check_list(cfg->hosts, cfg->nhosts, allowed, sizeof allowed))
+				goto bad;
+			return 0;
+		}
 		if (k->offset == OFF(probes) ? split_list(v, &cfg->probes, &cfg->nprobes)
 		                             : split_list(v, &cfg->containers, &cfg->ncontainers))
 			goto oom;
@@ -952,6 +970,11 @@ void config_free(struct config *cfg)
 	free(cfg->probes);
 	cfg->probes = NULL;
 	cfg->nprobes = 0;
+	for (size_t i = 0; i < cfg->nhosts; i++)
+		free(cfg->hosts[i]);
+	free(cfg->hosts);
+	cfg->hosts = NULL;
+	cfg->nhosts = 0;
 	free(cfg->config_file);
 	free(cfg->env_file);
 	cfg->config_file = cfg->env_file = NULL;

@@ -84,6 +84,9 @@ struct config {
 	char *pg_url;       /* libpq connection string without a password; "" = no database */
 	char *pg_url_file;  /* file holding the connection string (a Docker secret; may hold a password) */
 	long pg_buffer_rows; /* rows kept while the database is unreachable */
+	/* Several engines in one process (issue 10; engines.c) */
+	char **hosts;       /* "[NAME=]URL" per --host, NULL-terminated; empty = the one engine of DOCKER_HOST */
+	size_t nhosts;
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),

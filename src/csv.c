@@ -151,7 +151,7 @@ int csv_format_rows(struct buf *b, const struct snapshot *s)
 		bool mm = c->have_metrics;
 		int rc = buf_puts(b, ts);
 		rc |= buf_puts(b, ",");
-		rc |= buf_csv_field(b, s->host);
+		rc |= buf_csv_field(b, snapshot_host_of(s, c));
 		rc |= buf_puts(b, ",");
 		rc |= buf_csv_field(b, in->id); /* an engine's answer, so quoted like any other text */
 		rc |= buf_puts(b, ",");

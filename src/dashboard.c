@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "collector.h"
+#include "engines.h"
 #include "daemon.h"
 #include "log.h"
 #include "rules.h"
@@ -96,8 +97,13 @@ int dashboard_run(const struct config *cfg)
 		return 1;
 	}
 	log_info("lookout %s dashboard started: interval %.3g s", PACKAGE_VERSION, cfg->interval_s);
+	/* The screen's log view reads from the first engine (several engines on the screen: the TUI's part). */
+	struct engine_addr *eng = NULL;
+	size_t neng = 0;
+	if (engines_from_config(cfg, &eng, &neng, err, sizeof err))
+		neng = 0;
 	struct tui_opts t = {
-		.docker_host = cfg->docker_host,
+		.docker_host = neng ? eng[0].url : cfg->docker_host,
 		.host_root = cfg->host_root,
 		.interval_s = cfg->interval_s,
 		.ascii = cfg->ascii,
@@ -114,6 +120,7 @@ int dashboard_run(const struct config *cfg)
 		rc = 1;
 	}
 	collector_free(c);
+	free(eng);
 	log_info("dashboard stopped");
 	log_close();
 	return rc;

@@ -590,6 +590,27 @@ int docker_negotiate(struct docker *d, struct docker_version *out, char *err, si
 	return 0;
 }
 
+int docker_ping(struct docker *d, char *err, size_t errlen)
+{
+	struct buf body;
+	long status;
+	/* A new connection: a connection kept alive from before may still be served by an engine that stopped
+	 * listening (shutting down), which is exactly what this check is for. */
+	curl_easy_setopt(d->curl, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_FORBID_REUSE, 1L);
+	int rc = request(d, "/_ping", false, &body, &status, err, errlen);
+	curl_easy_setopt(d->curl, CURLOPT_FRESH_CONNECT, 0L);
+	curl_easy_setopt(d->curl, CURLOPT_FORBID_REUSE, 0L);
+	if (rc)
+		return -1;
+	buf_free(&body);
+	if (status != 200) {
+		seterr(err, errlen, "%s: GET /_ping answered HTTP %ld", d->endpoint, status);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- containers -------------------------------------------------------------------------------------- */
 
 int docker_parse_list(const char *json, size_t len, struct container_info **out, size_t *n, char *err,

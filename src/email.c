@@ -207,23 +207,36 @@ int email_subject(struct buf *b, const struct email_item *items, size_t n)
 		rc |= buf_printf(b, "%zu firing", firing);
 	if (resolved)
 		rc |= buf_printf(b, "%s%zu resolved", firing ? ", " : "", resolved);
+	/* The host (engine) of the alerts: one for all ("on web, db @ node1"), or each name's ("web@a, web@b"). */
+	bool one_host = true;
+	for (size_t i = 1; i < n; i++)
+		one_host &= strcmp(items[i].t.host, items[0].t.host) == 0;
 	/* Containers in order of first appearance, at most three named. */
 	size_t shown = 0, distinct = 0;
 	for (size_t i = 0; i < n; i++) {
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = strcmp(name_of(&items[j].t), name_of(&items[i].t)) == 0;
+			seen = strcmp(name_of(&items[j].t), name_of(&items[i].t)) == 0 &&
+			       strcmp(items[j].t.host, items[i].t.host) == 0;
 		if (seen)
 			continue;
 		distinct++;
 		if (shown < 3) {
 			rc |= buf_puts(b, shown ? ", " : " on ");
 			rc |= email_clean_text(b, name_of(&items[i].t), 40);
+			if (!one_host && items[i].t.host[0]) {
+				rc |= buf_puts(b, "@");
+				rc |= email_clean_text(b, items[i].t.host, 40);
+			}
 			shown++;
 		}
 	}
 	if (distinct > shown)
 		rc |= buf_printf(b, " and %zu more", distinct - shown);
+	if (n && one_host && items[0].t.host[0]) {
+		rc |= buf_puts(b, " @ ");
+		rc |= email_clean_text(b, items[0].t.host, 60);
+	}
 	/* Kinds: the firing ones first, each once. */
 	bool listed[ALERT_KIND_COUNT] = {false};
 	bool any = false;
@@ -386,6 +399,12 @@ static int html_escape(struct buf *b, const char *s)
 	return rc;
 }
 
+/* The same container: the same name on the same host (two hosts may each run a "web"). */
+static bool same_container(const struct alert_transition *a, const struct alert_transition *b)
+{
+	return strcmp(name_of(a), name_of(b)) == 0 && strcmp(a->host, b->host) == 0;
+}
+
 /* Items grouped by container (stable: order of first appearance). Fills order[] with item indexes. */
 static void group_order(const struct email_item *items, size_t n, size_t *order)
 {
@@ -393,11 +412,11 @@ static void group_order(const struct email_item *items, size_t n, size_t *order)
 	for (size_t i = 0; i < n; i++) {
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = strcmp(name_of(&items[j].t), name_of(&items[i].t)) == 0;
+			seen = same_container(&items[j].t, &items[i].t);
 		if (seen)
 			continue;
 		for (size_t j = i; j < n; j++)
-			if (strcmp(name_of(&items[j].t), name_of(&items[i].t)) == 0)
+			if (same_container(&items[j].t, &items[i].t))
 				order[k++] = j;
 	}
 }
@@ -411,14 +430,19 @@ static int text_body(struct buf *b, const struct email_item *items, size_t n, co
 		rc |= email_clean_text(b, o->host, 100);
 	}
 	rc |= buf_puts(b, "\r\n");
-	const char *prev = NULL;
+	const struct alert_transition *prev = NULL;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const struct alert_transition *t = &items[order[k]].t;
-		if (!prev || strcmp(prev, name_of(t)) != 0) {
+		if (!prev || !same_container(prev, t)) {
 			rc |= buf_puts(b, "\r\n== ");
 			rc |= email_clean_text(b, name_of(t), 200);
 			rc |= buf_puts(b, " ==\r\n");
-			prev = name_of(t);
+			if (t->host[0]) {
+				rc |= buf_puts(b, "host ");
+				rc |= email_clean_text(b, t->host, 100);
+				rc |= buf_puts(b, "\r\n");
+			}
+			prev = t;
 		}
 		rc |= buf_printf(b, "%s  %s", t->firing ? "FIRING  " : "RESOLVED", email_kind_label(t->kind));
 		size_t before = b->len;
@@ -479,6 +503,10 @@ static int html_body(struct buf *b, const struct email_item *items, size_t n, co
 			buf_free(&l);
 		} else {
 			rc |= html_escape(b, name_of(t));
+		}
+		if (t->host[0]) {
+			rc |= buf_puts(b, " @ ");
+			rc |= html_escape(b, t->host);
 		}
 		rc |= buf_printf(b, "</td><td style=\"color:%s\"><b>%s</b></td><td>%s</td><td>",
 		                 t->firing ? "#b00" : "#070", t->firing ? "FIRING" : "resolved", email_kind_label(t->kind));

@@ -424,6 +424,16 @@ static void reload_silences(struct notifier *n, int64_t now)
 	free(s);
 }
 
+/* The host the email names: the alerts' own (their engine's host label) when they share one, else this
+ * machine's name (several hosts are named per container; logs written before hosts carry none). */
+static const char *items_host(const struct email_item *items, size_t count, const char *own)
+{
+	for (size_t i = 1; i < count; i++)
+		if (strcmp(items[i].t.host, items[0].t.host) != 0)
+			return own;
+	return count && items[0].t.host[0] ? items[0].t.host : own;
+}
+
 /* Turns one set of items into messages, one per batch of recipients. Called with mu held. */
 static void enqueue(struct notifier *n, const struct email_item *items, size_t count, int64_t now)
 {
@@ -435,7 +445,7 @@ static void enqueue(struct notifier *n, const struct email_item *items, size_t c
 		                       .to = (const char *const *)n->rcpt + first,
 		                       .nto = k,
 		                       .public_url = n->public_url,
-		                       .host = n->host,
+		                       .host = items_host(items, count, n->host),
 		                       .now_ms = now,
 		                       .id_salt = salt};
 		struct outmsg m;

@@ -62,17 +62,25 @@ static const char *key_name(const struct alert_transition *t)
 	return t->container[0] ? t->container : t->container_id;
 }
 
-static struct nkey *find(struct notify *n, const char *container, enum alert_kind kind)
+/* Hosts match when equal, or when one is unknown (a log or state written before alerts carried hosts). */
+static bool same_host(const char *a, const char *b)
+{
+	return !a[0] || !b[0] || strcmp(a, b) == 0;
+}
+
+/* An alert's key: its container's name (or id) and host, and its kind (one "web" per host). */
+static struct nkey *find(struct notify *n, const char *container, const char *host, enum alert_kind kind)
 {
 	for (size_t i = 0; i < n->n; i++)
-		if (n->k[i].last.kind == kind && strcmp(key_name(&n->k[i].last), container) == 0)
+		if (n->k[i].last.kind == kind && strcmp(key_name(&n->k[i].last), container) == 0 &&
+		    same_host(n->k[i].last.host, host))
 			return &n->k[i];
 	return NULL;
 }
 
 static struct nkey *find_or_add(struct notify *n, const struct alert_transition *t)
 {
-	struct nkey *k = find(n, key_name(t), t->kind);
+	struct nkey *k = find(n, key_name(t), t->host, t->kind);
 	if (k)
 		return k;
 	if (n->n == n->cap) {
@@ -130,7 +138,7 @@ static bool muted(const struct notify *n, const struct nkey *k)
 	const char *name = key_name(&k->last);
 	for (size_t i = 0; i < n->n; i++)
 		if (n->k[i].last.kind == ALERT_CONTAINER_DOWN && n->k[i].last.firing &&
-		    strcmp(key_name(&n->k[i].last), name) == 0)
+		    strcmp(key_name(&n->k[i].last), name) == 0 && same_host(n->k[i].last.host, k->last.host))
 			return true;
 	return false;
 }

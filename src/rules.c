@@ -82,6 +82,7 @@ struct alert_state {
 struct cstate {
 	char id[65];
 	char name[ALERT_NAME_MAX];
+	char host[ALERT_NAME_MAX]; /* the host label of its engine ("" = unknown) */
 	bool seen; /* in the current evaluation */
 	struct alert_state a[ALERT_KIND_COUNT];
 	bool have_restarts;
@@ -249,6 +250,7 @@ static void emit(struct rules *r, struct out *o, const struct cstate *cs, enum a
 	t->firing = firing;
 	copy_text(t->container, sizeof t->container, cs->name);
 	snprintf(t->container_id, sizeof t->container_id, "%s", cs->id);
+	copy_text(t->host, sizeof t->host, cs->host);
 	t->value = a->value;
 	t->threshold = a->threshold;
 	copy_text(t->msg, sizeof t->msg, msg);
@@ -489,6 +491,12 @@ mask:
 int rules_eval(struct rules *r, struct snap_container *c, size_t n, int64_t now_ms, struct alert_transition **out,
                size_t *nout, char *err, size_t errlen)
 {
+	return rules_eval_hosts(r, c, n, NULL, now_ms, out, nout, err, errlen);
+}
+
+int rules_eval_hosts(struct rules *r, struct snap_container *c, size_t n, const struct rules_hosts *h,
+                     int64_t now_ms, struct alert_transition **out, size_t *nout, char *err, size_t errlen)
+{
 	struct out o = {out, nout, *nout, false};
 	for (size_t i = 0; i < r->n; i++)
 		r->c[i]->seen = false;
@@ -500,12 +508,23 @@ int rules_eval(struct rules *r, struct snap_container *c, size_t n, int64_t now_
 			snprintf(err, errlen, "out of memory evaluating alert rules");
 			return -1;
 		}
+		if (h && c[i].engine < h->nhosts && h->hosts[c[i].engine])
+			copy_text(cs->host, sizeof cs->host, h->hosts[c[i].engine]);
+		if (h && h->hold && h->hold(h->arg, cs->host)) {
+			/* Its engine cannot say how it is: keep its alerts as they are, neither fired nor resolved. */
+			cs->seen = true;
+			c[i].firing_alerts = 0;
+			for (int k = 0; k < ALERT_KIND_COUNT; k++)
+				if (cs->a[k].firing)
+					c[i].firing_alerts |= 1u << k;
+			continue;
+		}
 		eval_one(r, &o, cs, &c[i], now_ms);
 	}
 	/* Gone from the watched set (removed, or no longer selected): end its episodes, then forget it. */
 	for (size_t i = 0; i < r->n;) {
 		struct cstate *cs = r->c[i];
-		if (cs->seen) {
+		if (cs->seen || (h && h->hold && h->hold(h->arg, cs->host))) {
 			i++;
 			continue;
 		}
@@ -544,6 +563,8 @@ int rules_format_state(const struct rules *r, struct buf *out)
 		const struct cstate *cs = r->c[i];
 		rc |= logfmt_append(&b, "c", cs->id);
 		rc |= logfmt_append(&b, "name", cs->name);
+		if (cs->host[0])
+			rc |= logfmt_append(&b, "host", cs->host);
 		rc |= num(&b, "have_restarts", cs->have_restarts);
 		rc |= num(&b, "restarts", cs->last_restarts);
 		rc |= num(&b, "have_oom_kills", cs->have_oom_kills);
@@ -675,6 +696,8 @@ int rules_load(struct rules *r, const char *path, char *err, size_t errlen)
 				a->clear_since = v;
 			} else if (cs && !a && strcmp(key, "name") == 0) {
 				copy_text(cs->name, sizeof cs->name, val.data);
+			} else if (cs && !a && strcmp(key, "host") == 0) {
+				copy_text(cs->host, sizeof cs->host, val.data);
 			} else if (cs && !a && isnum && strcmp(key, "have_restarts") == 0) {
 				cs->have_restarts = v != 0;
 			} else if (cs && !a && isnum && strcmp(key, "restarts") == 0) {

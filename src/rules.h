@@ -46,6 +46,20 @@ void rules_free(struct rules *r);                        /* NULL is fine */
 int rules_eval(struct rules *r, struct snap_container *c, size_t n, int64_t now_ms, struct alert_transition **out,
                size_t *nout, char *err, size_t errlen);
 
+/* Several engines: hosts[sc->engine] is the host label of container sc (it goes into its transitions and the
+ * state file). hold(arg, host), when set, says that the engine of that host cannot report now (unreachable, or
+ * not listed yet): its containers, present or missing, keep their alerts as they are — nothing fires, nothing
+ * resolves — until it reports again. */
+struct rules_hosts {
+	const char *const *hosts;
+	size_t nhosts;
+	bool (*hold)(void *arg, const char *host);
+	void *arg;
+};
+/* rules_eval with hosts (h NULL: as rules_eval, every host ""). */
+int rules_eval_hosts(struct rules *r, struct snap_container *c, size_t n, const struct rules_hosts *h,
+                     int64_t now_ms, struct alert_transition **out, size_t *nout, char *err, size_t errlen);
+
 /* What the rules think of one alert of one container right now (for `lookout check`'s findings). */
 struct rule_status {
 	bool firing;

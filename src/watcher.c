@@ -13,6 +13,12 @@
 #include "util.h"
 
 #define BACKOFF_MIN_MS 250
+/* While the event stream is open the engine is pinged (on a new connection) this often. An engine that stops
+ * listening is unreachable when its stream ends — a dockerd shutting down still reports its containers'
+ * deaths there — or DRAIN_MS after the first failed ping, whichever comes first (a host gone without a FIN
+ * would otherwise keep a silent stream open for good). */
+#define LIVENESS_MS 1000
+#define DRAIN_MS 5000
 #define BACKOFF_MAX_MS 1000 /* a local engine that comes back is seen within 2 s, with room for a slow answer */
 
 struct watcher {
@@ -212,7 +218,9 @@ static void *watcher_main(void *arg)
 	while (!atomic_load(&w->stop)) {
 		struct docker_version v;
 		memset(&v, 0, sizeof v);
-		if (docker_negotiate(w->docker, &v, err, sizeof err)) {
+		/* The ping on a new connection first: /version may still be answered on a kept-alive connection by
+		 * an engine that no longer listens. */
+		if (docker_ping(w->docker, err, sizeof err) || docker_negotiate(w->docker, &v, err, sizeof err)) {
 			if (was_up || strcmp(err, last_err) != 0) {
 				w->cbs.engine(w->cbs.arg, NULL, NULL, err);
 				snprintf(last_err, sizeof last_err, "%s", err);
@@ -243,6 +251,9 @@ static void *watcher_main(void *arg)
 		/* After a reconnect every container is inspected again: what happened during the gap is unknown. */
 		w->nknown = 0;
 		int64_t next_list = 0;
+		int64_t next_ping = now_mono_ns() + (int64_t)LIVENESS_MS * 1000000;
+		int64_t ping_failed_ns = 0; /* when the first of the failing pings was made; 0 = the last one passed */
+		char ping_err[512] = "";
 		bool list_failed = false;
 		for (;;) {
 			if (atomic_load(&w->stop))
@@ -268,6 +279,21 @@ static void *watcher_main(void *arg)
 			}
 			if (rc < 0) {
 				log_warn("event stream: %s; reconnecting", err);
+				break;
+			}
+			if (now_mono_ns() >= next_ping) {
+				if (docker_ping(w->docker, ping_err, sizeof ping_err)) {
+					if (!ping_failed_ns)
+						ping_failed_ns = now_mono_ns();
+				} else {
+					ping_failed_ns = 0;
+				}
+				next_ping = now_mono_ns() + (int64_t)LIVENESS_MS * 1000000;
+			}
+			if (ping_failed_ns && now_mono_ns() - ping_failed_ns >= (int64_t)DRAIN_MS * 1000000) {
+				w->cbs.engine(w->cbs.arg, NULL, NULL, ping_err);
+				snprintf(last_err, sizeof last_err, "%s", ping_err);
+				was_up = false;
 				break;
 			}
 		}

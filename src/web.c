@@ -285,10 +285,26 @@ static int top_bar(struct buf *b, const struct snapshot *s)
 	int rc = buf_puts(b, "<header class=\"top\"><h1>lookout</h1>");
 	if (!s)
 		return rc | buf_puts(b, "<span class=\"dim\">waiting for the first sample\xE2\x80\xA6</span></header>");
-	rc |= buf_puts(b, "<span>host <b>");
-	rc |= html_escape(b, s->host[0] ? s->host : "?", 200);
-	rc |= buf_puts(b, "</b></span>");
-	if (s->engine_up) {
+	if (s->nengines > 1) { /* several engines: each one's label and reachability */
+		for (size_t e = 0; e < s->nengines; e++) {
+			const struct snap_engine *en = &s->engines[e];
+			rc |= buf_puts(b, en->up ? "<span class=\"engine\">host <b>" : "<span class=\"err engine-down\">host <b>");
+			rc |= html_escape(b, en->name[0] ? en->name : "?", 200);
+			rc |= buf_puts(b, "</b>");
+			if (!en->up) {
+				rc |= buf_puts(b, " unreachable: ");
+				rc |= html_escape(b, en->error[0] ? en->error : "connecting", 300);
+			}
+			rc |= buf_puts(b, "</span>");
+		}
+	} else {
+		rc |= buf_puts(b, "<span>host <b>");
+		rc |= html_escape(b, s->host[0] ? s->host : "?", 200);
+		rc |= buf_puts(b, "</b></span>");
+	}
+	if (s->nengines > 1) {
+		/* each engine shown above */
+	} else if (s->engine_up) {
 		rc |= buf_puts(b, "<span>engine ");
 		rc |= html_escape(b, s->version.version[0] ? s->version.version : "up", 64);
 		rc |= buf_puts(b, "</span>");
@@ -326,6 +342,11 @@ static int summary_table(struct buf *b, const struct snapshot *s, const struct w
 		rc |= buf_puts(b, "<tr class=\"ctr\" data-name=\"");
 		rc |= html_escape(b, cname(c), 0);
 		rc |= buf_printf(b, "\" data-status=\"%s\"", status_word(st));
+		if (s->nengines > 1) {
+			rc |= buf_puts(b, " data-host=\"");
+			rc |= html_escape(b, snapshot_host_of(s, c), 0);
+			rc |= buf_puts(b, "\"");
+		}
 		if (!isnan(cpu))
 			rc |= buf_printf(b, " data-cpu=\"%.2f\"", cpu);
 		if (!isnan(mem))
@@ -335,7 +356,13 @@ static int summary_table(struct buf *b, const struct snapshot *s, const struct w
 		rc |= buf_printf(b, "><td><span class=\"badge %s\">%s</span></td><td><a href=\"#c-%.12s\">", status_word(st),
 		                 status_word(st), c->si->info.id);
 		rc |= html_escape(b, cname(c), 0);
-		rc |= buf_puts(b, "</a></td><td>");
+		rc |= buf_puts(b, "</a>");
+		if (s->nengines > 1) { /* several engines: which host each container runs on */
+			rc |= buf_puts(b, " <span class=\"dim host\">@ ");
+			rc |= html_escape(b, snapshot_host_of(s, c), 200);
+			rc |= buf_puts(b, "</span>");
+		}
+		rc |= buf_puts(b, "</td><td>");
 		char txt[96], used[32], lim[32];
 		snprintf(txt, sizeof txt, "%.1f%%", cpu);
 		rc |= html_gauge(b, cpu, o->gauge_warn, o->gauge_crit, txt);
@@ -448,6 +475,10 @@ static int card(struct buf *b, const struct snapshot *s, const struct snap_conta
 	rc |= html_escape(b, cname(c), 0);
 	rc |= buf_puts(b, "\"><h2><span class=\"name\">");
 	rc |= html_escape(b, cname(c), 0);
+	if (s->nengines > 1) {
+		rc |= buf_puts(b, "</span><span class=\"dim host\">@ ");
+		rc |= html_escape(b, snapshot_host_of(s, c), 200);
+	}
 	rc |= buf_printf(b, "</span><span class=\"badge %s\">%s</span><span class=\"dim\">", status_word(st),
 	                 status_word(st));
 	rc |= html_escape(b, in->image, 200);
@@ -634,7 +665,8 @@ static int emit(struct buf *b, cJSON *root, int rc)
 	return rc ? -1 : 0;
 }
 
-static int container_json(cJSON *arr, const struct snap_container *c, const struct web_opts *o)
+static int container_json(cJSON *arr, const struct snapshot *s, const struct snap_container *c,
+                          const struct web_opts *o)
 {
 	const struct container_info *in = &c->si->info;
 	cJSON *j = cJSON_CreateObject();
@@ -642,6 +674,7 @@ static int container_json(cJSON *arr, const struct snap_container *c, const stru
 		return -1;
 	bool mm = c->have_metrics;
 	int rc = jstr(j, "id", in->id) | jstr(j, "name", cname(c)) | jstr(j, "image", in->image);
+	rc |= jstr(j, "host", snapshot_host_of(s, c));
 	rc |= jstr(j, "status", status_word(live_status(c)));
 	rc |= jstr(j, "state", container_state_name(c->state));
 	rc |= jstr(j, "health", container_health_name(c->health));
@@ -690,6 +723,23 @@ static int container_json(cJSON *arr, const struct snap_container *c, const stru
 	return rc || !labels || !firing ? -1 : 0;
 }
 
+/* One engine of the snapshot: its host label, where lookout connects, whether it answers and since when. */
+static int engine_json(cJSON *arr, const struct snap_engine *e)
+{
+	cJSON *j = cJSON_CreateObject();
+	if (!j || !cJSON_AddItemToArray(arr, j)) {
+		cJSON_Delete(j);
+		return -1;
+	}
+	int rc = jstr(j, "name", e->name) | jstr(j, "endpoint", e->endpoint);
+	rc |= cJSON_AddBoolToObject(j, "up", e->up) ? 0 : -1;
+	rc |= cJSON_AddBoolToObject(j, "known", e->known) ? 0 : -1;
+	rc |= jstr(j, "error", e->up ? "" : e->error);
+	rc |= jnum(j, "since_ms", e->since_ms > 0 ? (double)e->since_ms : NAN, 0);
+	rc |= jstr(j, "version", e->version.version);
+	return rc;
+}
+
 int web_snapshot_json(struct buf *b, const struct snapshot *s, const struct web_opts *o)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -721,8 +771,11 @@ int web_snapshot_json(struct buf *b, const struct snapshot *s, const struct web_
 	}
 	cJSON *arr = cJSON_AddArrayToObject(root, "containers");
 	for (size_t i = 0; arr && i < s->n; i++)
-		rc |= container_json(arr, &s->c[i], o);
-	return emit(b, root, rc || !eng || !self || !arr);
+		rc |= container_json(arr, s, &s->c[i], o);
+	cJSON *engines = cJSON_AddArrayToObject(root, "engines");
+	for (size_t i = 0; engines && i < s->nengines; i++)
+		rc |= engine_json(engines, &s->engines[i]);
+	return emit(b, root, rc || !eng || !self || !arr || !engines);
 }
 
 static bool matches(const struct snap_container *c, const char *want)
@@ -808,7 +861,8 @@ int web_history_json(struct buf *b, const struct snapshot *s, const char *contai
 		if (!matches(c, container))
 			continue;
 		rc |= buf_puts(b, first_c ? "{\"id\":" : ",{\"id\":") | jbuf_str(b, c->si->info.id);
-		rc |= buf_puts(b, ",\"name\":") | jbuf_str(b, cname(c)) | buf_puts(b, ",\"points\":[");
+		rc |= buf_puts(b, ",\"name\":") | jbuf_str(b, cname(c));
+		rc |= buf_puts(b, ",\"host\":") | jbuf_str(b, snapshot_host_of(s, c)) | buf_puts(b, ",\"points\":[");
 		first_c = false;
 		/* Older than the per-tick history (an hour): the day-long one, a point a minute. */
 		size_t mf, mt;
@@ -839,6 +893,7 @@ static int transition_json(cJSON *arr, const struct alert_transition *t)
 	rc |= jstr(j, "alert", alert_kind_name(t->kind)) | jstr(j, "level", alert_severity_name(t->sev));
 	rc |= jstr(j, "state", t->firing ? "firing" : "resolved");
 	rc |= jstr(j, "container", t->container) | jstr(j, "container_id", t->container_id);
+	rc |= jstr(j, "host", t->host);
 	rc |= jnum(j, "value", t->value, 3) | jnum(j, "threshold", t->threshold, 3);
 	rc |= jstr(j, "msg", t->msg);
 	return rc;
@@ -863,6 +918,7 @@ int web_alerts_json(struct buf *b, const struct snapshot *s)
 				continue;
 			}
 			rc |= jstr(j, "container", cname(&s->c[i])) | jstr(j, "container_id", s->c[i].si->info.id);
+			rc |= jstr(j, "host", snapshot_host_of(s, &s->c[i]));
 			rc |= jstr(j, "alert", alert_kind_name((enum alert_kind)k));
 			rc |= jstr(j, "level", alert_severity_name(alert_kind_severity((enum alert_kind)k)));
 		}
@@ -912,13 +968,16 @@ static int prom_value(struct buf *b, double v)
 	return buf_printf(b, " %.17g\n", v);
 }
 
-/* name{id="…",name="…",image="…"} */
-static int prom_ident(struct buf *b, const char *metric, const struct snap_container *c)
+/* name{id="…",name="…",image="…",host="…"}: host is the container's engine's host label, so the same name on
+ * two engines is two series. */
+static int prom_ident(struct buf *b, const char *metric, const struct snapshot *s, const struct snap_container *c)
 {
 	int rc = buf_printf(b, "%s{id=\"%.12s\",name=\"", metric, c->si->info.id);
 	rc |= prom_label(b, cname(c));
 	rc |= buf_puts(b, "\",image=\"");
 	rc |= prom_label(b, c->si->info.image);
+	rc |= buf_puts(b, "\",host=\"");
+	rc |= prom_label(b, snapshot_host_of(s, c));
 	rc |= buf_puts(b, "\"}");
 	return rc;
 }
@@ -983,7 +1042,7 @@ int web_metrics(struct buf *b, const struct snapshot *s, const struct web_opts *
 				double v = cvalue(&s->c[i], per[k].f);
 				if (isnan(v))
 					continue; /* not measured (stopped, or no probe): no sample rather than NaN */
-				rc |= prom_ident(b, per[k].name, &s->c[i]);
+				rc |= prom_ident(b, per[k].name, s, &s->c[i]);
 				rc |= prom_value(b, v);
 			}
 		}
@@ -997,8 +1056,10 @@ int web_metrics(struct buf *b, const struct snapshot *s, const struct web_opts *
 				counts[k]++;
 				rc |= buf_printf(b, "lookout_container_alert_firing{id=\"%.12s\",name=\"", s->c[i].si->info.id);
 				rc |= prom_label(b, cname(&s->c[i]));
-				rc |= buf_printf(b, "\",alert=\"%s\",severity=\"%s\"} 1\n", alert_kind_name((enum alert_kind)k),
+				rc |= buf_printf(b, "\",alert=\"%s\",severity=\"%s\",host=\"", alert_kind_name((enum alert_kind)k),
 				                 alert_severity_name(alert_kind_severity((enum alert_kind)k)));
+				rc |= prom_label(b, snapshot_host_of(s, &s->c[i]));
+				rc |= buf_puts(b, "\"} 1\n");
 			}
 		rc |= prom_head(b, "lookout_alerts_firing", "gauge", "Alerts firing now, by kind.");
 		for (int k = 0; k < ALERT_KIND_COUNT; k++)
@@ -1013,10 +1074,17 @@ int web_metrics(struct buf *b, const struct snapshot *s, const struct web_opts *
 		                 running, s->n - running);
 		rc |= prom_head(b, "lookout_last_sample_timestamp_seconds", "gauge", "When the newest samples were taken.");
 		rc |= buf_printf(b, "lookout_last_sample_timestamp_seconds %.3f\n", (double)s->tick_wall_ms / 1000);
-		rc |= prom_head(b, "lookout_host_info", "gauge", "The engine's host name (always 1).");
-		rc |= buf_puts(b, "lookout_host_info{host=\"");
-		rc |= prom_label(b, s->host);
-		rc |= buf_puts(b, "\"} 1\n");
+		rc |= prom_head(b, "lookout_host_info", "gauge", "The host label of each engine watched (always 1).");
+		for (size_t e = 0; e < s->nengines; e++) {
+			rc |= buf_puts(b, "lookout_host_info{host=\"");
+			rc |= prom_label(b, s->engines[e].name);
+			rc |= buf_puts(b, "\"} 1\n");
+		}
+		if (!s->nengines) {
+			rc |= buf_puts(b, "lookout_host_info{host=\"");
+			rc |= prom_label(b, s->host);
+			rc |= buf_puts(b, "\"} 1\n");
+		}
 		rc |= prom_head(b, "lookout_host_cpus", "gauge", "CPUs of the host.");
 		rc |= buf_printf(b, "lookout_host_cpus %u\n", s->host_cpus);
 		rc |= prom_head(b, "lookout_host_memory_bytes", "gauge", "Memory of the host.");
@@ -1024,8 +1092,14 @@ int web_metrics(struct buf *b, const struct snapshot *s, const struct web_opts *
 		rc |= prom_head(b, "lookout_self_cpu_percent", "gauge", "lookout's own CPU use as the collector measures it.");
 		rc |= buf_printf(b, "lookout_self_cpu_percent %.3f\n", s->self_cpu_pct);
 	}
-	rc |= prom_head(b, "lookout_engine_up", "gauge", "1 when the Docker engine answers.");
-	rc |= buf_printf(b, "lookout_engine_up %d\n", s && s->engine_up ? 1 : 0);
+	rc |= prom_head(b, "lookout_engine_up", "gauge", "1 when the Docker engine answers, per engine (host label).");
+	for (size_t e = 0; s && e < s->nengines; e++) {
+		rc |= buf_puts(b, "lookout_engine_up{host=\"");
+		rc |= prom_label(b, s->engines[e].name);
+		rc |= buf_printf(b, "\"} %d\n", s->engines[e].up ? 1 : 0);
+	}
+	if (!s || !s->nengines)
+		rc |= buf_printf(b, "lookout_engine_up %d\n", s && s->engine_up ? 1 : 0);
 	rc |= prom_head(b, "lookout_interval_seconds", "gauge", "The sampling period.");
 	rc |= buf_printf(b, "lookout_interval_seconds %g\n", o->interval_s);
 	rc |= prom_head(b, "lookout_build_info", "gauge", "lookout's version (always 1).");

@@ -30,6 +30,7 @@ static const struct {
 	{"LOOKOUT_LISTEN", "everywhere"},
 	{"LOOKOUT_OUTPUT_DIR", ""},
 	{"LOOKOUT_PROBES", "web=ftp://10.0.0.1/health"},
+	{"LOOKOUT_HOSTS", "a=ftp://engine.example:2375"},
 	{"AWS_REGION", "Europe West"},
 	{"SMTP_HOST", "mail@relay"},
 	{"SENDER_EMAIL", "not-an-address"},

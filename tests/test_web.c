@@ -175,7 +175,7 @@ int main(void)
 	struct web_proc proc = {1.5, 1e6, 2e6, 1.7e9, 5, 1024};
 	ok(web_metrics(&b, s, &o, &proc) == 0, "/metrics renders");
 	ok(b.data && strstr(b.data, "lookout_container_up{id=\"0123456789ab\",name=\"we\\\"b\\\\\\n<x>\xef\xbf\xbd\","
-	                            "image=\"img</title><script>alert(1)</script>\"} 0\n"),
+	                            "image=\"img</title><script>alert(1)</script>\",host=\"host<1>\"} 0\n"),
 	   "metrics: quote, backslash and newline escaped in the label, invalid byte replaced");
 	{
 		/* The stopped container: running 0 (LookoutContainerDown's input), oom_killed as the engine said. */

@@ -216,15 +216,15 @@ else
 	skip "promtool not installed (Debian package prometheus)"
 fi
 check "/metrics has container up, CPU, memory, limit, response time, restarts, alerts and process metrics" sh -c "
-grep -q '^lookout_container_up{id=\"[0-9a-f]*\",name=\"h-web\",image=\"$IMAGE\"} 1\$' '$WORK/metrics.txt' &&
+grep -q '^lookout_container_up{id=\"[0-9a-f]*\",name=\"h-web\",image=\"$IMAGE\",host=\"[^\"]*\"} 1\$' '$WORK/metrics.txt' &&
 grep -q '^lookout_container_up{.*name=\"h-xss\".*} 0\$' '$WORK/metrics.txt' &&
 grep -q '^lookout_container_cpu_percent{.*name=\"h-web\"' '$WORK/metrics.txt' &&
 grep -q '^lookout_container_memory_used_bytes{.*name=\"h-web\"' '$WORK/metrics.txt' &&
 grep -q '^lookout_container_memory_limit_bytes{.*name=\"h-web\".*} 67108864\$' '$WORK/metrics.txt' &&
 grep -q '^lookout_container_response_time_seconds{.*name=\"h-web\"' '$WORK/metrics.txt' &&
 grep -q '^lookout_container_restarts_total{.*name=\"h-web\"' '$WORK/metrics.txt' &&
-grep -q '^lookout_container_alert_firing{.*name=\"h-xss\",alert=\"health_failed\",severity=\"critical\"} 1\$' '$WORK/metrics.txt' &&
-grep -q '^lookout_engine_up 1\$' '$WORK/metrics.txt' && grep -q '^lookout_host_info{host=\".*\"} 1\$' '$WORK/metrics.txt' &&
+grep -q '^lookout_container_alert_firing{.*name=\"h-xss\",alert=\"health_failed\",severity=\"critical\",host=\"[^\"]*\"} 1\$' '$WORK/metrics.txt' &&
+grep -q '^lookout_engine_up{host=\".*\"} 1\$' '$WORK/metrics.txt' && grep -q '^lookout_host_info{host=\".*\"} 1\$' '$WORK/metrics.txt' &&
 grep -q '^process_resident_memory_bytes [1-9]' '$WORK/metrics.txt' &&
 grep -q '^process_cpu_seconds_total ' '$WORK/metrics.txt'"
 is "$(curl -s -o /dev/null -w '%{content_type}' "$BASE/metrics")" "text/plain; version=0.0.4; charset=utf-8" \

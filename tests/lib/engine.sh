@@ -11,6 +11,10 @@
 #   engine_image lookout-test/busybox:latest
 #   engine_halt; engine_restart    # an outage: same socket and data root afterwards
 #
+# Several engines at once: engine_use NAME makes NAME the current engine (a new NAME starts empty, ready
+# for engine_start); every other function, and DOCKER_HOST for the docker CLI, act on the current one.
+# The first engine is called "default". Teardown stops them all.
+#
 # Teardown runs from an EXIT/INT/TERM/HUP trap: containers removed, dockerd SIGTERMed and waited
 # for, leftover mounts under the dir unmounted, no process may still name the dir, then rm -rf.
 
@@ -246,12 +250,43 @@ engine__mounts_in_dir() {
 	awk -v d="$ENGINE_DIR" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/mounts | sort -r
 }
 
-# engine_stop: idempotent teardown, also run from the trap.
+# engine_stop: idempotent teardown of every engine (engine_use), also run from the trap.
 engine_stop() {
-	local cmd ids pids m i
+	local cmd name first=$ENGINE__CUR
 	[ -n "$ENGINE__DONE" ] && return 0
 	ENGINE__DONE=1
 	for cmd in "${ENGINE__CLEANUP[@]}"; do eval "$cmd" || true; done
+	engine__teardown
+	for name in "${!ENGINE__SLOTS[@]}"; do
+		[ "$name" = "$first" ] && continue
+		engine_use "$name"
+		engine__teardown
+	done
+}
+
+# ---- several engines ----------------------------------------------------------------------------------
+declare -A ENGINE__SLOTS=()
+ENGINE__CUR=default
+ENGINE__VARS="ENGINE_DIR ENGINE_SOCK ENGINE_PID ENGINE_TCP_PORT ENGINE_TCP_HOST ENGINE_NS ENGINE_STORAGE DOCKER_HOST DOCKER_CONFIG"
+
+# engine_use NAME: save the current engine's state under its name and make NAME current (empty when new).
+engine_use() {
+	local v state=
+	for v in $ENGINE__VARS; do state+=$(printf '%s=%q; ' "$v" "${!v:-}"); done
+	ENGINE__SLOTS[$ENGINE__CUR]=$state
+	ENGINE__CUR=$1
+	if [ -n "${ENGINE__SLOTS[$1]+set}" ]; then
+		eval "${ENGINE__SLOTS[$1]}"
+	else
+		for v in $ENGINE__VARS; do printf -v "$v" '%s' ''; done
+	fi
+	export DOCKER_HOST DOCKER_CONFIG
+	ENGINE__SLOTS[$1]=
+}
+
+# The teardown of the current engine (engine_stop's second half).
+engine__teardown() {
+	local ids pids m i
 	[ -n "$ENGINE_DIR" ] || return 0
 	if engine__alive; then
 		ids=$(docker ps -aq 2>/dev/null)
