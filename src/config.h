@@ -84,6 +84,10 @@ struct config {
 	char *pg_url;       /* libpq connection string without a password; "" = no database */
 	char *pg_url_file;  /* file holding the connection string (a Docker secret; may hold a password) */
 	long pg_buffer_rows; /* rows kept while the database is unreachable */
+	/* docker CLI contexts and TLS engines (issue 10; dockerctx.c) */
+	char **contexts;       /* --context NAME (LOOKOUT_CONTEXT), NULL-terminated; today the first one is used */
+	size_t ncontexts;
+	bool docker_host_flag; /* DOCKER_HOST came from --host on the command line (it wins over --context) */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),
