@@ -202,6 +202,12 @@ int docker_context_configure(struct config *cfg, char *err, size_t errlen)
 	const char *how = "";
 	if (cfg->docker_host_flag && cfg->docker_host && cfg->docker_host[0])
 		return 0; /* --host wins over everything */
+	if (cfg->ncontexts > 1) {
+		/* Not silently dropped: one process watches one engine until several engines are supported. */
+		snprintf(err, errlen, "--context: %zu contexts given, but this lookout watches one engine; give one",
+		         cfg->ncontexts);
+		return -1;
+	}
 	if (cfg->ncontexts > 0) {
 		name = cfg->contexts[0];
 		how = "--context";

@@ -38,7 +38,8 @@ int docker_context_current(char *name, size_t len, char *err, size_t errlen);
 /* The single-engine path: picks the engine by the documented precedence — --host, then the first --context
  * (LOOKOUT_CONTEXT), then DOCKER_HOST, then DOCKER_CONTEXT / currentContext, then the default sockets — and
  * sets cfg->docker_host to a context's URL (registering its TLS files). Leaves cfg alone when no context
- * applies. 0, or -1 with err (the caller exits 2, or 3 under check). */
+ * applies. More than one --context is an error here (one engine per process on this path). 0, or -1 with err
+ * (the caller exits 2, or 3 under check). */
 int docker_context_configure(struct config *cfg, char *err, size_t errlen);
 
 #endif

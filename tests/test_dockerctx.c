@@ -207,6 +207,12 @@ static void test_current_and_precedence(void)
 	   "an unknown DOCKER_CONTEXT is an error: %s", err);
 	config_free(&cfg);
 	unsetenv("DOCKER_CONTEXT");
+	char *argv_two[] = {"lookout", "--context", "prod", "--context", "sock", NULL};
+	memset(&cfg, 0, sizeof cfg);
+	ok(config_load(&cfg, 5, argv_two, env_none, err, sizeof err) == 0 && cfg.ncontexts == 2 &&
+	       docker_context_configure(&cfg, err, sizeof err) == -1 && strstr(err, "2 contexts"),
+	   "--context repeats in the configuration; one engine per process says so: %s", err);
+	config_free(&cfg);
 	char *argv_bad[] = {"lookout", "--context", "../etc", NULL};
 	memset(&cfg, 0, sizeof cfg);
 	ok(config_load(&cfg, 3, argv_bad, env_none, err, sizeof err) == -1 && strstr(err, "LOOKOUT_CONTEXT"),
