@@ -19,7 +19,7 @@ engine_require
 command -v openssl >/dev/null 2>&1 || engine_skip "openssl not installed"
 
 IMAGE=lookout-test/busybox:latest
-plan 22
+plan 24
 
 WORK=$(mktemp -d /tmp/lookout-tls.XXXXXX) || bail "mktemp failed"
 LPID=
@@ -117,8 +117,12 @@ docker kill tls-idle >/dev/null
 check "events over TLS: the killed container is down within 30 s" \
 	poll_until "snap_py 'sys.exit(0 if c[\"tls-idle\"][\"state\"] != \"running\" else 1)'" 30
 diag "seen down after about $(($(date +%s) - T0)) s"
-stop_daemon
+kill -TERM "$LPID"
+wait "$LPID"
+is "$?" 0 "the daemon stops cleanly on SIGTERM"
+LPID=
 check "no key contents in the daemon's output and logs" no_key_in "$D"
+check "no sanitizer report from the daemon" sh -c "! grep -Eq 'runtime error|Sanitizer' '$D/stderr'"
 DOCKER_HOST=$UNIX_HOST
 
 done_testing
