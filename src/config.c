@@ -15,6 +15,7 @@
 
 #include "alert.h"
 #include "docker.h"
+#include "dockerctx.h"
 #include "email.h"
 #include "log.h"
 #include "engines.h"
@@ -281,6 +282,15 @@ static const struct key keys[] = {
 	 "engine first answers (with several engines: its address when it reports none, and NAME@ADDRESS when "
 	 "another engine already has that label). Empty: the one engine of DOCKER_HOST.",
 	 OFF(hosts)},
+	/* ---- docker CLI contexts (issue 10; dockerctx.c) ---- */
+	{"LOOKOUT_CONTEXT", "context", 0, T_LIST, "", 0, 0, NULL, "NAME",
+	 "Watch the engine of this docker CLI context (docker context ls), with its TLS certificates, from the "
+	 "CLI's store ($DOCKER_CONFIG or ~/.docker). The engine is chosen by: --host, then --context, then "
+	 "DOCKER_HOST, then DOCKER_CONTEXT or the CLI's current context (docker context use), then the usual "
+	 "sockets; the context \"default\" means DOCKER_HOST or the sockets. For tcp:// engines without a context, "
+	 "DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem; default ~/.docker) turn TLS on as "
+	 "in the docker CLI.",
+	 OFF(contexts)},
 };
 #define NKEYS ARRAY_LEN(keys)
 
@@ -675,6 +685,16 @@ static int apply(struct config *cfg, const struct key *k, const char *v, const c
 				goto bad;
 			return 0;
 		}
+		if (k->offset == OFF(contexts)) {
+			if (split_list(v, &cfg->contexts, &cfg->ncontexts))
+				goto oom;
+			for (size_t i = 0; i < cfg->ncontexts; i++)
+				if (!docker_context_name_ok(cfg->contexts[i])) {
+					snprintf(allowed, sizeof allowed, "docker context names (letters, digits, '_', '.', '+', '-')");
+					goto bad;
+				}
+			return 0;
+		}
 		if (k->offset == OFF(probes) ? split_list(v, &cfg->probes, &cfg->nprobes)
 		                             : split_list(v, &cfg->containers, &cfg->ncontainers))
 			goto oom;
@@ -939,6 +959,9 @@ int config_load(struct config *cfg, int argc, char **argv, char *const *envp, ch
 		if (apply(cfg, &keys[k], v, origin, err, errlen))
 			goto out;
 	}
+	/* --docker-host beats --context, but DOCKER_HOST from the environment or a file does not (dockerctx.c). */
+	int kh = key_by_name("DOCKER_HOST");
+	cfg->docker_host_flag = kh >= 0 && p.value[kh] && p.from[kh] == L_FLAG;
 	rc = 0;
 	goto out;
 oom:
@@ -975,6 +998,11 @@ void config_free(struct config *cfg)
 	free(cfg->hosts);
 	cfg->hosts = NULL;
 	cfg->nhosts = 0;
+	for (size_t i = 0; i < cfg->ncontexts; i++)
+		free(cfg->contexts[i]);
+	free(cfg->contexts);
+	cfg->contexts = NULL;
+	cfg->ncontexts = 0;
 	free(cfg->config_file);
 	free(cfg->env_file);
 	cfg->config_file = cfg->env_file = NULL;

@@ -87,6 +87,10 @@ struct config {
 	/* Several engines in one process (issue 10; engines.c) */
 	char **hosts;       /* "[NAME=]URL" per --host, NULL-terminated; empty = the one engine of DOCKER_HOST */
 	size_t nhosts;
+	/* docker CLI contexts and TLS engines (issue 10; dockerctx.c) */
+	char **contexts;       /* --context NAME (LOOKOUT_CONTEXT), NULL-terminated; today the first one is used */
+	size_t ncontexts;
+	bool docker_host_flag; /* DOCKER_HOST came from --docker-host on the command line (it wins over --context) */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),

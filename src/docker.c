@@ -1,5 +1,6 @@
-/* docker.c — a client for the Docker Engine API (and Podman's compatible socket): transport, version
- * negotiation and parsers that tolerate any JSON. It only reads; it never decides, draws or changes a container. */
+/* docker.c — a client for the Docker Engine API (and Podman's compatible socket): transport (unix socket, tcp,
+ * TLS with client certificates as the docker CLI uses them), version negotiation and parsers that tolerate any
+ * JSON. It only reads; it never decides, draws or changes a container. */
 #include "docker.h"
 
 #include <cJSON.h>
@@ -7,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -36,8 +39,11 @@ struct docker {
 	char base_url[300];                                          /* "http://localhost" or "http://host:port" */
 	char api_prefix[24];                                         /* "/v1.41"; empty before negotiation */
 	bool oneshot;
+	bool tls;              /* https to the engine, with tlsopt */
+	struct docker_tls tlsopt;
 	CURL *curl; /* reused between calls so keep-alive saves a connect per request */
 };
+
 
 __attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -84,11 +90,217 @@ static const char *default_host(char *buf, size_t len)
 	return "unix:///var/run/docker.sock";
 }
 
-static int set_endpoint(struct docker *d, const char *url, char *err, size_t errlen)
+/* ---- TLS: the registry of per-URL settings, and the docker CLI's environment ------------------------------ */
+
+#define TLS_PORT "2376"   /* the engine's TLS port, the docker CLI's default when TLS is on */
+#define PLAIN_PORT "2375" /* its plain-HTTP port */
+#define TLS_REG_MAX 256
+
+/* Filled at start-up, read by every docker_new; the lock makes a late registration safe, not meaningful. */
+static pthread_mutex_t tls_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct tls_entry {
+	char authority[300]; /* "host:port" */
+	struct docker_tls tls;
+} tls_reg[TLS_REG_MAX];
+static size_t tls_nreg;
+
+enum scheme { SCHEME_BAD = 0, SCHEME_UNIX, SCHEME_TCP, SCHEME_HTTP, SCHEME_HTTPS };
+
+static enum scheme scheme_of(const char *url, const char **rest)
+{
+	static const struct {
+		const char *prefix;
+		enum scheme s;
+	} schemes[] = {{"unix://", SCHEME_UNIX}, {"tcp://", SCHEME_TCP}, {"http://", SCHEME_HTTP},
+	               {"https://", SCHEME_HTTPS}};
+	for (size_t i = 0; i < ARRAY_LEN(schemes); i++) {
+		size_t n = strlen(schemes[i].prefix);
+		if (strncmp(url, schemes[i].prefix, n) == 0) {
+			*rest = url + n;
+			return schemes[i].s;
+		}
+	}
+	*rest = NULL;
+	return SCHEME_BAD;
+}
+
+/* host[:port] of a tcp-like URL (trailing slashes cut): 0 with *len and *has_port, or -1 with a message. */
+static int split_hostport(const char *url, const char *hp, size_t *len, bool *has_port, char *err, size_t errlen)
+{
+	size_t n = strlen(hp);
+	while (n && hp[n - 1] == '/')
+		n--;
+	if (n == 0 || n > 255 || strcspn(hp, "/@?# \t\r\n") < n) {
+		seterr(err, errlen, "engine address \"%s\": expected tcp://host:port", url);
+		return -1;
+	}
+	/* Skip ':' inside [IPv6]. */
+	const char *close_br = memchr(hp, ']', n);
+	const char *after = close_br ? close_br + 1 : hp;
+	*has_port = memchr(after, ':', n - (size_t)(after - hp)) != NULL;
+	*len = n;
+	return 0;
+}
+
+/* "host:port" of url with port 2376 when it has none (registered URLs are TLS ones); -1 if not tcp-like. */
+static int tls_authority(const char *url, char *out, size_t outlen, char *err, size_t errlen)
+{
+	const char *hp;
+	enum scheme s = url ? scheme_of(url, &hp) : SCHEME_BAD;
+	size_t len;
+	bool has_port;
+	if (s != SCHEME_TCP && s != SCHEME_HTTPS) {
+		seterr(err, errlen, "engine address \"%s\": TLS settings apply to tcp://host:port addresses only",
+		       url ? url : "");
+		return -1;
+	}
+	if (split_hostport(url, hp, &len, &has_port, err, errlen))
+		return -1;
+	int n = snprintf(out, outlen, "%.*s%s", (int)len, hp, has_port ? "" : ":" TLS_PORT);
+	if (n < 0 || (size_t)n >= outlen) {
+		seterr(err, errlen, "engine address \"%s\" is too long", url);
+		return -1;
+	}
+	return 0;
+}
+
+int docker_tls_register(const char *url, const struct docker_tls *tls, char *err, size_t errlen)
+{
+	char auth[sizeof tls_reg[0].authority];
+	if (tls_authority(url, auth, sizeof auth, err, errlen))
+		return -1;
+	pthread_mutex_lock(&tls_mu);
+	size_t i;
+	for (i = 0; i < tls_nreg; i++)
+		if (strcmp(tls_reg[i].authority, auth) == 0)
+			break;
+	int rc = 0;
+	if (i == TLS_REG_MAX) {
+		seterr(err, errlen, "more than %d TLS engines", TLS_REG_MAX);
+		rc = -1;
+	} else {
+		/* The same engine named twice (two contexts): the last settings win, as a later flag would. */
+		memcpy(tls_reg[i].authority, auth, sizeof auth);
+		tls_reg[i].tls = *tls;
+		if (i == tls_nreg)
+			tls_nreg++;
+	}
+	pthread_mutex_unlock(&tls_mu);
+	return rc;
+}
+
+void docker_tls_clear(void)
+{
+	pthread_mutex_lock(&tls_mu);
+	tls_nreg = 0;
+	pthread_mutex_unlock(&tls_mu);
+}
+
+static bool tls_lookup(const char *auth, struct docker_tls *out)
+{
+	bool found = false;
+	pthread_mutex_lock(&tls_mu);
+	for (size_t i = 0; i < tls_nreg && !found; i++) {
+		if (strcmp(tls_reg[i].authority, auth) == 0) {
+			*out = tls_reg[i].tls;
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&tls_mu);
+	return found;
+}
+
+static bool env_set(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v;
+}
+
+static int join_path(char *out, size_t outlen, const char *dir, const char *file, char *err, size_t errlen)
+{
+	int n = snprintf(out, outlen, "%s/%s", dir, file);
+	if (n < 0 || (size_t)n >= outlen) {
+		seterr(err, errlen, "certificate directory %s: path too long", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* The docker CLI's environment: DOCKER_TLS_VERIFY (verify against ca.pem), DOCKER_TLS (TLS, no verification),
+ * DOCKER_CERT_PATH (default ~/.docker); the client certificate is cert.pem + key.pem when present. *on is
+ * false when neither variable asks for TLS and force_tls (https://) is not set. */
+static int tls_from_env(bool force_tls, struct docker_tls *out, bool *on, char *err, size_t errlen)
+{
+	bool verify = env_set("DOCKER_TLS_VERIFY");
+	memset(out, 0, sizeof *out);
+	*on = force_tls || verify || env_set("DOCKER_TLS");
+	if (!*on)
+		return 0;
+	out->verify = verify || !env_set("DOCKER_TLS");
+	char dir[900];
+	const char *cp = getenv("DOCKER_CERT_PATH"), *home = getenv("HOME");
+	int n;
+	if (cp && *cp)
+		n = snprintf(dir, sizeof dir, "%s", cp);
+	else
+		n = snprintf(dir, sizeof dir, "%s/.docker", home && *home ? home : "");
+	if (n < 0 || (size_t)n >= sizeof dir) {
+		seterr(err, errlen, "DOCKER_CERT_PATH is too long");
+		return -1;
+	}
+	/* Cut when long: it only names the place in messages. */
+	if (snprintf(out->origin, sizeof out->origin, "%s%.140s", cp && *cp ? "DOCKER_CERT_PATH=" : "", dir) < 0)
+		out->origin[0] = '\0';
+	if (join_path(out->ca_file, sizeof out->ca_file, dir, "ca.pem", err, errlen) ||
+	    join_path(out->cert_file, sizeof out->cert_file, dir, "cert.pem", err, errlen) ||
+	    join_path(out->key_file, sizeof out->key_file, dir, "key.pem", err, errlen))
+		return -1;
+	/* As the CLI: the CA is needed only to verify, and then it must be there (https:// without
+	 * DOCKER_TLS_VERIFY verifies against the system's CAs when there is none); the client pair is used when
+	 * it is there. */
+	if (!verify && (!out->verify || access(out->ca_file, F_OK) != 0))
+		out->ca_file[0] = '\0';
+	bool have_cert = access(out->cert_file, F_OK) == 0, have_key = access(out->key_file, F_OK) == 0;
+	if (!have_cert && !have_key)
+		out->cert_file[0] = out->key_file[0] = '\0';
+	return 0;
+}
+
+/* Each file the settings name must be readable: a person gets the path and the reason, never the contents. */
+static int tls_check_files(const char *url, const struct docker_tls *t, char *err, size_t errlen)
+{
+	const struct {
+		const char *path, *what;
+	} files[] = {{t->ca_file, "CA certificate"}, {t->cert_file, "client certificate"},
+	             {t->key_file, "client key"}};
+	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+		if (!files[i].path[0])
+			continue;
+		FILE *f = fopen(files[i].path, "r");
+		if (!f) {
+			seterr(err, errlen, "TLS for the Docker engine at %s: cannot read the %s %s: %s (from %s)", url,
+			       files[i].what, files[i].path, strerror(errno), t->origin[0] ? t->origin : "the settings");
+			return -1;
+		}
+		fclose(f);
+	}
+	if (!t->cert_file[0] != !t->key_file[0]) {
+		seterr(err, errlen, "TLS for the Docker engine at %s: a client certificate needs both cert.pem and "
+		       "key.pem; %s is missing (from %s)", url, t->cert_file[0] ? "the key" : "the certificate",
+		       t->origin[0] ? t->origin : "the settings");
+		return -1;
+	}
+	return 0;
+}
+
+/* check_only: the syntax alone (no environment, no files), for validating the configuration. */
+static int set_endpoint(struct docker *d, const char *url, bool check_only, char *err, size_t errlen)
 {
 	int n;
-	if (strncmp(url, "unix://", 7) == 0) {
-		const char *path = url + 7;
+	const char *hp;
+	enum scheme s = scheme_of(url, &hp);
+	if (s == SCHEME_UNIX) {
+		const char *path = hp;
 		if (path[0] != '/') {
 			seterr(err, errlen, "engine address \"%s\": the socket path must be absolute (unix:///path)", url);
 			return -1;
@@ -105,36 +317,40 @@ static int set_endpoint(struct docker *d, const char *url, char *err, size_t err
 		n = snprintf(d->endpoint, sizeof d->endpoint, "unix://%s", path);
 		return n < 0 || (size_t)n >= sizeof d->endpoint ? -1 : 0;
 	}
-	const char *hp = NULL;
-	if (strncmp(url, "tcp://", 6) == 0)
-		hp = url + 6;
-	else if (strncmp(url, "http://", 7) == 0)
-		hp = url + 7;
-	if (!hp) {
-		if (strncmp(url, "https://", 8) == 0 || strncmp(url, "ssh://", 6) == 0)
-			seterr(err, errlen, "engine address \"%s\": TLS and ssh are not supported; use a unix socket or "
-			       "plain tcp://host:port (for example through an ssh tunnel)", url);
+	if (s == SCHEME_BAD) {
+		if (strncmp(url, "ssh://", 6) == 0)
+			seterr(err, errlen, "engine address \"%s\": ssh is not supported; use a unix socket, tcp://host:port "
+			       "(with DOCKER_TLS_VERIFY for TLS) or an ssh tunnel", url);
 		else
 			seterr(err, errlen, "engine address \"%s\" not understood: use unix:///path/to/docker.sock or "
 			       "tcp://host:port", url);
 		return -1;
 	}
-	size_t len = strlen(hp);
-	while (len && hp[len - 1] == '/')
-		len--;
-	if (len == 0 || len > 255 || strcspn(hp, "/@?# \t\r\n") < len) {
-		seterr(err, errlen, "engine address \"%s\": expected tcp://host:port", url);
+	size_t len;
+	bool has_port;
+	if (split_hostport(url, hp, &len, &has_port, err, errlen))
 		return -1;
+	if (!check_only && s != SCHEME_HTTP) {
+		/* A registered engine (a context) uses its own settings; others follow the CLI's environment. */
+		char auth[sizeof tls_reg[0].authority];
+		int m = snprintf(auth, sizeof auth, "%.*s%s", (int)len, hp, has_port ? "" : ":" TLS_PORT);
+		if (m > 0 && (size_t)m < sizeof auth && tls_lookup(auth, &d->tlsopt))
+			d->tls = true;
+		else if (tls_from_env(s == SCHEME_HTTPS, &d->tlsopt, &d->tls, err, errlen))
+			return -1;
+	} else if (s == SCHEME_HTTPS) {
+		d->tls = true;
 	}
-	/* A port is needed unless given; 2375 is the engine's plain-HTTP port. Skip ':' inside [IPv6]. */
-	const char *close_br = memchr(hp, ']', len);
-	const char *after = close_br ? close_br + 1 : hp;
-	bool has_port = memchr(after, ':', len - (size_t)(after - hp)) != NULL;
-	n = snprintf(d->base_url, sizeof d->base_url, "http://%.*s%s", (int)len, hp, has_port ? "" : ":2375");
+	n = snprintf(d->base_url, sizeof d->base_url, "%s://%.*s%s", d->tls ? "https" : "http", (int)len, hp,
+	             has_port ? "" : d->tls ? ":" TLS_PORT : ":" PLAIN_PORT);
 	if (n < 0 || (size_t)n >= sizeof d->base_url)
 		return -1;
-	n = snprintf(d->endpoint, sizeof d->endpoint, "tcp://%s", d->base_url + 7);
-	return n < 0 || (size_t)n >= sizeof d->endpoint ? -1 : 0;
+	n = snprintf(d->endpoint, sizeof d->endpoint, "tcp://%s", strstr(d->base_url, "://") + 3);
+	if (n < 0 || (size_t)n >= sizeof d->endpoint)
+		return -1;
+	if (!check_only && d->tls && tls_check_files(d->endpoint, &d->tlsopt, err, errlen))
+		return -1;
+	return 0;
 }
 
 int docker_host_check(const char *host_url, char *err, size_t errlen)
@@ -146,7 +362,7 @@ int docker_host_check(const char *host_url, char *err, size_t errlen)
 	}
 	if (err && errlen)
 		err[0] = '\0';
-	int rc = set_endpoint(d, host_url, err, errlen);
+	int rc = set_endpoint(d, host_url, true, err, errlen);
 	if (rc && err && errlen && !err[0])
 		seterr(err, errlen, "engine address too long");
 	free(d);
@@ -164,7 +380,7 @@ struct docker *docker_new(const char *host_url, char *err, size_t errlen)
 		seterr(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (set_endpoint(d, url, err, errlen)) {
+	if (set_endpoint(d, url, false, err, errlen)) {
 		if (err && errlen && !err[0])
 			seterr(err, errlen, "engine address \"%s\" is too long", url);
 		free(d);
@@ -192,6 +408,11 @@ const char *docker_endpoint(const struct docker *d)
 	return d->endpoint;
 }
 
+bool docker_uses_tls(const struct docker *d)
+{
+	return d->tls;
+}
+
 bool docker_oneshot_stats(const struct docker *d)
 {
 	return d->oneshot;
@@ -216,13 +437,29 @@ static int setup_url(const struct docker *d, CURL *easy, const char *path, bool 
 	/* Several threads use curl; signals for DNS timeouts would hit a random one. */
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	/* One protocol per engine: a TLS engine is never spoken to in clear, even by a redirect or a typo. */
 #if LIBCURL_VERSION_NUM >= 0x075500
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http");
+		rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, d->tls ? "https" : "http");
 #else
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTP);
+		rc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS, d->tls ? (long)CURLPROTO_HTTPS : (long)CURLPROTO_HTTP);
 #endif
+	if (rc == CURLE_OK && d->tls) {
+		const struct docker_tls *t = &d->tlsopt;
+		rc = curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, t->verify ? 1L : 0L);
+		if (rc == CURLE_OK)
+			rc = curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, t->verify ? 2L : 0L);
+		/* A CA given is the only one trusted, as the docker CLI does; none given: the system's. */
+		if (rc == CURLE_OK && t->ca_file[0])
+			rc = curl_easy_setopt(easy, CURLOPT_CAINFO, t->ca_file);
+		if (rc == CURLE_OK && t->ca_file[0])
+			rc = curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
+		if (rc == CURLE_OK && t->cert_file[0])
+			rc = curl_easy_setopt(easy, CURLOPT_SSLCERT, t->cert_file);
+		if (rc == CURLE_OK && t->key_file[0])
+			rc = curl_easy_setopt(easy, CURLOPT_SSLKEY, t->key_file);
+	}
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
 	if (rc == CURLE_OK)
@@ -262,9 +499,58 @@ static size_t body_write(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* TLS failures in words a person can act on; false when rc is not about TLS. Only paths are named: curl's
+ * own text (detail) never holds a key's contents. */
+static bool tls_error(const char *endpoint, const struct docker_tls *t, CURLcode rc, const char *detail,
+                      char *err, size_t errlen)
+{
+	const char *from = t->origin[0] ? t->origin : "the TLS settings";
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		if (t->ca_file[0])
+			seterr(err, errlen, "the Docker engine at %s presented a certificate that the CA %s did not sign "
+			       "(or not for this address): %s (is that the CA of this engine? from %s)", endpoint,
+			       t->ca_file, detail, from);
+		else
+			seterr(err, errlen, "the Docker engine at %s presented a certificate the system does not trust: "
+			       "%s (give its CA as ca.pem; from %s)", endpoint, detail, from);
+		return true;
+	case CURLE_SSL_CACERT_BADFILE:
+		seterr(err, errlen, "TLS for the Docker engine at %s: the CA certificate %s is not a PEM certificate "
+		       "(%s; from %s)", endpoint, t->ca_file, detail, from);
+		return true;
+	case CURLE_SSL_CERTPROBLEM:
+		seterr(err, errlen, "TLS for the Docker engine at %s: the client certificate %s or its key %s cannot be "
+		       "used (%s; from %s)", endpoint, t->cert_file, t->key_file, detail, from);
+		return true;
+	default:
+		break;
+	}
+	/* The engine ends the handshake (TLS 1.2) or the first read (TLS 1.3) when it wants a certificate. */
+	if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+	    rc == CURLE_GOT_NOTHING) {
+		if (strstr(detail, "certificate required") || strstr(detail, "handshake failure") ||
+		    strstr(detail, "bad certificate") || strstr(detail, "unknown ca")) {
+			if (t->cert_file[0])
+				seterr(err, errlen, "the Docker engine at %s refused our client certificate %s (%s): is it "
+				       "signed by the CA the engine trusts? (from %s)", endpoint, t->cert_file, detail, from);
+			else
+				seterr(err, errlen, "the Docker engine at %s requires a client certificate and none was given "
+				       "(%s): put cert.pem and key.pem beside ca.pem (from %s)", endpoint, detail, from);
+			return true;
+		}
+		if (rc == CURLE_SSL_CONNECT_ERROR) {
+			seterr(err, errlen, "TLS handshake with the Docker engine at %s failed: %s (does it speak TLS on "
+			       "this port?)", endpoint, detail);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* A message for a failed transfer that tells a person what to check. */
-static void transport_error(const char *endpoint, CURL *easy, CURLcode rc, const char *errbuf, bool too_big,
-                            bool oom, char *err, size_t errlen)
+static void transport_error(const char *endpoint, const struct docker_tls *tls, CURL *easy, CURLcode rc,
+                            const char *errbuf, bool too_big, bool oom, char *err, size_t errlen)
 {
 	const char *detail = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(rc);
 	if (too_big) {
@@ -290,6 +576,8 @@ static void transport_error(const char *endpoint, CURL *easy, CURLcode rc, const
 		seterr(err, errlen, "the Docker engine at %s did not answer in time (%s)", endpoint, detail);
 		return;
 	}
+	if (tls && tls_error(endpoint, tls, rc, detail, err, errlen))
+		return;
 	seterr(err, errlen, "request to the Docker engine at %s failed: %s", endpoint, detail);
 }
 
@@ -303,6 +591,12 @@ static void http_error(const char *endpoint, long status, const char *body, size
 	if (cJSON_IsString(m) && m->valuestring[0])
 		msg = m->valuestring;
 	/* The engine's words end up on terminals (check, stderr) and in logs: no escape sequences. */
+	if (!msg && status == 400 && body && memmem(body, len, "HTTP request to an HTTPS server", 31)) {
+		seterr(err, errlen, "the Docker engine at %s speaks TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH "
+		       "(the directory of ca.pem, cert.pem and key.pem), or use --context", endpoint);
+		cJSON_Delete(root);
+		return;
+	}
 	struct buf shown;
 	buf_init(&shown);
 	if (msg)
@@ -336,7 +630,8 @@ static int request(struct docker *d, const char *path, bool versioned, struct bu
 	/* errbuf lives on this stack frame only. */
 	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, NULL);
 	if (rc != CURLE_OK) {
-		transport_error(d->endpoint, d->curl, rc, errbuf, bd.too_big, bd.oom, err, errlen);
+		transport_error(d->endpoint, d->tls ? &d->tlsopt : NULL, d->curl, rc, errbuf, bd.too_big, bd.oom, err,
+		                errlen);
 		buf_free(&bd.b);
 		return -1;
 	}
@@ -995,6 +1290,8 @@ struct docker_events {
 	CURLM *multi;
 	CURL *easy;
 	char endpoint[sizeof(((struct docker *)0)->endpoint)];
+	bool tls;
+	struct docker_tls tlsopt; /* for messages */
 	struct buf line;    /* the part of the stream after the last newline */
 	struct buf errbody; /* the body of a non-2xx answer, for its message */
 	docker_event_cb cb;
@@ -1068,6 +1365,8 @@ struct docker_events *docker_events_open(struct docker *d, int64_t since_ns, cha
 	buf_init(&ev->line);
 	buf_init(&ev->errbody);
 	copy_str(ev->endpoint, sizeof ev->endpoint, d->endpoint);
+	ev->tls = d->tls;
+	ev->tlsopt = d->tlsopt;
 	ev->multi = curl_multi_init();
 	ev->easy = curl_easy_init();
 	if (!ev->multi || !ev->easy) {
@@ -1116,7 +1415,8 @@ static int events_finish(struct docker_events *ev, char *err, size_t errlen)
 			seterr(err, errlen, "the Docker engine at %s sent an event longer than %zu KiB; reopening",
 			       ev->endpoint, EVENT_LINE_MAX >> 10);
 		else
-			transport_error(ev->endpoint, ev->easy, ev->result, ev->errbuf, false, ev->oom, err, errlen);
+			transport_error(ev->endpoint, ev->tls ? &ev->tlsopt : NULL, ev->easy, ev->result, ev->errbuf, false,
+			                ev->oom, err, errlen);
 		return -1;
 	}
 	long status = 0;

@@ -1,6 +1,7 @@
-/* docker.h — a client for the Docker Engine API (also Podman's compatible socket) over a unix socket or tcp.
- * Fetches and parses; never decides or draws. Every call returns 0 or -1 with a message for a person in err.
- * A struct docker is used by one thread at a time; open one per thread. */
+/* docker.h — a client for the Docker Engine API (also Podman's compatible socket) over a unix socket, tcp, or
+ * tcp with TLS and client certificates as the docker CLI uses them. Fetches and parses; never decides or draws.
+ * Every call returns 0 or -1 with a message for a person in err. A struct docker is used by one thread at a
+ * time; open one per thread. */
 #ifndef LOOKOUT_DOCKER_H
 #define LOOKOUT_DOCKER_H
 
@@ -13,17 +14,43 @@
 
 struct docker;
 
-/* Where to connect. host_url is "unix:///path", "tcp://host:port" or NULL/"" for the default:
- * $DOCKER_HOST, else /var/run/docker.sock, else Podman's root (/run/podman/podman.sock) and rootless
- * ($XDG_RUNTIME_DIR/podman/podman.sock) sockets, the first that exists. Does not connect yet. */
+/* TLS settings of one engine, as the docker CLI's --tlsverify, --tlscacert, --tlscert and --tlskey. */
+struct docker_tls {
+	bool verify;          /* check the engine's certificate (against ca_file, else the system's CAs) */
+	char ca_file[1024];   /* PEM file of the CA that signed the engine's certificate; "" = none */
+	char cert_file[1024]; /* client certificate (PEM); "" = none */
+	char key_file[1024];  /* its private key (PEM); only its path is ever shown, never its contents */
+	char origin[160];     /* what set these up, for messages: "context \"prod\"", "DOCKER_CERT_PATH=..." */
+};
+
+/* Makes every later docker_new (and so watcher, statstream, logs) for this tcp:// or https:// URL speak TLS
+ * with these settings, whatever the environment says; for a context's own certificates. Call at start-up,
+ * before threads start (later calls are safe but only affect engines opened afterwards). A missing port is
+ * 2376, so "tcp://h" and "tcp://h:2376" are the same engine. The files are checked when the engine is
+ * opened, not here. 0, or -1 with the reason (not a tcp URL, registry full). */
+int docker_tls_register(const char *url, const struct docker_tls *tls, char *err, size_t errlen);
+/* Forgets every registration (for tests). */
+void docker_tls_clear(void);
+
+/* Where to connect. host_url is "unix:///path", "tcp://host:port", "https://host:port" or NULL/"" for the
+ * default: $DOCKER_HOST, else /var/run/docker.sock, else Podman's root (/run/podman/podman.sock) and rootless
+ * ($XDG_RUNTIME_DIR/podman/podman.sock) sockets, the first that exists. A tcp:// URL speaks TLS when it was
+ * registered with docker_tls_register, or, as the docker CLI, when DOCKER_TLS_VERIFY is non-empty (verify
+ * against $DOCKER_CERT_PATH/ca.pem, default ~/.docker) or DOCKER_TLS is (no verification); the client
+ * certificate is $DOCKER_CERT_PATH/cert.pem and key.pem when they exist. The default port is then 2376
+ * (2375 without TLS). https:// always speaks TLS. Checks that the certificate files can be read (the error
+ * names the path); does not connect yet. */
 struct docker *docker_new(const char *host_url, char *err, size_t errlen);
-/* Whether host_url (DOCKER_HOST: unix:///path or tcp://host:port) is an address docker_new accepts; 0, or -1
- * with the reason in err. Touches no network (for validating the configuration). */
+/* Whether host_url (DOCKER_HOST: unix:///path, tcp://host:port or https://host:port) is an address
+ * docker_new accepts; 0, or -1 with the reason in err. Touches no network and no file (for validating the
+ * configuration). */
 int docker_host_check(const char *host_url, char *err, size_t errlen);
 void docker_free(struct docker *d);
 
 /* The endpoint in use, e.g. "unix:///var/run/docker.sock" (for messages and the CSV host column). */
 const char *docker_endpoint(const struct docker *d);
+/* Whether requests to this engine go over TLS. */
+bool docker_uses_tls(const struct docker *d);
 
 struct docker_version {
 	char version[64];     /* engine version, "20.10.24" */
@@ -34,7 +61,8 @@ struct docker_version {
 };
 
 /* Points a curl easy handle (a CURL *) at path on this engine: URL with the negotiated API version, unix
- * socket or tcp, connect timeout, no signals, plain HTTP only. For statstream.c, which runs its own transfers;
+ * socket or tcp, connect timeout, no signals, plain HTTP only (HTTPS only, with the engine's TLS settings, for a
+ * TLS engine). For statstream.c, which runs its own transfers;
  * the caller sets the write callback and any request timeout. path must start with '/'. */
 int docker_easy_setup(const struct docker *d, void *easy, const char *path, char *err, size_t errlen);
 

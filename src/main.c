@@ -14,6 +14,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "dashboard.h"
+#include "dockerctx.h"
 #include "notifier.h"
 #include "silence.h"
 #include "report.h"
@@ -35,6 +36,14 @@ int main(int argc, char **argv)
 	if (config_load(&cfg, argc, argv, NULL, err, sizeof err)) {
 		fprintf(stderr, "lookout: %s\n", err);
 		int status = cfg.mode == MODE_CHECK ? 3 : 2; /* monitoring-plugin convention: 3 = UNKNOWN */
+		config_free(&cfg);
+		return status;
+	}
+	/* The engine of a docker CLI context (--context, DOCKER_CONTEXT, currentContext), for the modes that watch one. */
+	if ((cfg.mode == MODE_DAEMON || cfg.mode == MODE_CHECK || cfg.mode == MODE_DASHBOARD) &&
+	    docker_context_configure(&cfg, err, sizeof err)) {
+		fprintf(stderr, "lookout: %s\n", err);
+		int status = cfg.mode == MODE_CHECK ? 3 : 2;
 		config_free(&cfg);
 		return status;
 	}

@@ -40,6 +40,7 @@ static const struct {
 	{"LOOKOUT_SILENCE_FOR", "forever"},
 	{"LOOKOUT_REPORT_SINCE", "yesterday"},
 	{"LOOKOUT_REPORT_UNTIL", "the end of time"},
+	{"LOOKOUT_CONTEXT", "../etc/passwd"},
 };
 /* Text keys that take any text without control characters (paths, names, ids, secrets). LOOKOUT_PG_URL is
  * parsed by libpq when the daemon starts (exit 2 there), not here: the program may be built without it. */

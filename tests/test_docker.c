@@ -1034,9 +1034,118 @@ static void test_live(void)
 	docker_free(d);
 }
 
+/* Which engines speak TLS and with what files: the registry, the docker CLI's variables, default ports, and
+ * messages that name a path but never a key's contents. The handshake itself is tested against a real TLS
+ * engine in tests/integration/tls-engine.sh. */
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void test_tls(void)
+{
+	char err[1024] = "", dir[] = "/tmp/lookout-test-tls.XXXXXX", p[300];
+	unsetenv("DOCKER_TLS_VERIFY");
+	unsetenv("DOCKER_TLS");
+	unsetenv("DOCKER_CERT_PATH");
+	docker_tls_clear();
+
+	struct docker *d = docker_new("tcp://127.0.0.1", err, sizeof err);
+	ok(d && !docker_uses_tls(d) && strcmp(docker_endpoint(d), "tcp://127.0.0.1:2375") == 0,
+	   "no TLS variables: plain tcp on 2375");
+	docker_free(d);
+	ok(docker_host_check("https://engine.example:2376", err, sizeof err) == 0, "https:// is an engine address");
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	const char *secret = "-----BEGIN PRIVATE KEY-----\nSECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n";
+	snprintf(p, sizeof p, "%s/ca.pem", dir);
+	write_text(p, "not a certificate\n");
+
+	setenv("DOCKER_TLS_VERIFY", "1", 1);
+	setenv("DOCKER_CERT_PATH", dir, 1);
+	d = docker_new("tcp://127.0.0.1", err, sizeof err);
+	ok(d && docker_uses_tls(d) && strcmp(docker_endpoint(d), "tcp://127.0.0.1:2376") == 0,
+	   "DOCKER_TLS_VERIFY: TLS on 2376 (%s)", d ? docker_endpoint(d) : err);
+	docker_free(d);
+	d = docker_new("http://127.0.0.1:2375", err, sizeof err);
+	ok(d && !docker_uses_tls(d), "http:// stays plain whatever the variables say");
+	docker_free(d);
+	d = docker_new("unix:///run/x.sock", err, sizeof err);
+	ok(d && !docker_uses_tls(d), "a unix socket never speaks TLS");
+	docker_free(d);
+
+	snprintf(p, sizeof p, "%s/key.pem", dir);
+	write_text(p, secret);
+	d = docker_new("tcp://127.0.0.1:9", err, sizeof err);
+	ok(!d && strstr(err, "cert.pem") && strstr(err, "client certificate") && !strstr(err, "SECRET"),
+	   "a key without its certificate: %s", err);
+	docker_free(d);
+	snprintf(p, sizeof p, "%s/cert.pem", dir);
+	write_text(p, "cert\n");
+	chmod(p, 0);
+	d = docker_new("tcp://127.0.0.1:9", err, sizeof err);
+	if (geteuid() != 0)
+		ok(!d && strstr(err, p) && strstr(err, "client certificate"), "unreadable cert named by path: %s", err);
+	else
+		ok(d != NULL, "root reads a mode-0 file (the unreadable case runs as non-root)");
+	docker_free(d);
+	chmod(p, 0600);
+
+	snprintf(p, sizeof p, "%s/ca.pem", dir);
+	unlink(p);
+	d = docker_new("tcp://127.0.0.1:9", err, sizeof err);
+	ok(!d && strstr(err, p) && strstr(err, "CA certificate") && strstr(err, "No such file"),
+	   "missing CA named by path: %s", err);
+	docker_free(d);
+
+	/* DOCKER_TLS alone: TLS without verification, so no CA is needed. */
+	unsetenv("DOCKER_TLS_VERIFY");
+	setenv("DOCKER_TLS", "1", 1);
+	d = docker_new("tcp://127.0.0.1:9", err, sizeof err);
+	ok(d && docker_uses_tls(d), "DOCKER_TLS: TLS without a CA (%s)", d ? "" : err);
+	char what[1024] = "";
+	ok(d && docker_negotiate(d, &(struct docker_version){0}, what, sizeof what) == -1 && !strstr(what, "SECRET"),
+	   "a failed TLS engine's message holds no key material: %s", what);
+	docker_free(d);
+	unsetenv("DOCKER_TLS");
+
+	/* The registry: a context's files win over the environment for its URL only. */
+	struct docker_tls t = {.verify = true};
+	snprintf(t.ca_file, sizeof t.ca_file, "%s/nope/ca.pem", dir);
+	snprintf(t.origin, sizeof t.origin, "context \"test\"");
+	ok(docker_tls_register("unix:///x.sock", &t, err, sizeof err) == -1, "registering a unix socket: %s", err);
+	ok(docker_tls_register("tcp://10.0.0.1", &t, err, sizeof err) == 0, "register tcp://10.0.0.1");
+	d = docker_new("tcp://10.0.0.1:2376", err, sizeof err);
+	ok(!d && strstr(err, "nope/ca.pem") && strstr(err, "context \"test\""),
+	   "a registered URL (default port 2376) uses its own files: %s", err);
+	d = docker_new("tcp://10.0.0.2:2376", err, sizeof err);
+	ok(d && !docker_uses_tls(d), "another URL is unaffected");
+	docker_free(d);
+	docker_tls_clear();
+	d = docker_new("tcp://10.0.0.1:2376", err, sizeof err);
+	ok(d && !docker_uses_tls(d), "docker_tls_clear forgets");
+	docker_free(d);
+
+	unsetenv("DOCKER_CERT_PATH");
+	const char *names[] = {"ca.pem", "cert.pem", "key.pem"};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	test_tls();
 	test_container();
 	test_version();
 	test_list();

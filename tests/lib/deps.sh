@@ -5,7 +5,7 @@ DEPS_PACKAGES="build-essential autoconf automake libtool pkg-config
 	libncurses-dev libcurl4-openssl-dev libcjson-dev libpq-dev libesmtp-dev libmicrohttpd-dev libssl-dev
 	docker.io busybox-static tmux python3 ca-certificates curl clang libclang-rt-14-dev
 	python3-aiosmtpd chromium fonts-dejavu-core prometheus postgresql
-	docker-compose debootstrap"
+	docker-compose debootstrap openssl"
 
 # deps_missing: the packages of the list that dpkg does not have installed, one per line.
 deps_missing() {

@@ -7,6 +7,8 @@
 #   . "$top_srcdir/tests/lib/engine.sh"
 #   engine_require                 # skips the whole test (TAP "1..0 # SKIP") when it cannot run
 #   engine_start --tcp             # sets ENGINE_DIR ENGINE_SOCK DOCKER_HOST [ENGINE_TCP_HOST]
+#   engine_start --tls             # the tcp listener speaks TLS and wants a client certificate:
+#                                  # sets ENGINE_TLS_HOST and ENGINE_CERT_PATH (ca.pem cert.pem key.pem)
 #   engine_on_cleanup 'kill $pid'  # extra teardown, run before the engine goes away
 #   engine_image lookout-test/busybox:latest
 #   engine_halt; engine_restart    # an outage: same socket and data root afterwards
@@ -23,6 +25,9 @@ ENGINE_SOCK=
 ENGINE_PID=
 ENGINE_TCP_PORT=
 ENGINE_TCP_HOST=
+ENGINE_TLS=
+ENGINE_TLS_HOST=
+ENGINE_CERT_PATH=
 ENGINE_NS=
 ENGINE_STORAGE=
 ENGINE__CLEANUP=()
@@ -85,6 +90,8 @@ engine__launch() {
 	local driver=$1 deadline hosts
 	hosts=(-H "unix://$ENGINE_SOCK")
 	[ -n "$ENGINE_TCP_PORT" ] && hosts+=(-H "tcp://127.0.0.1:$ENGINE_TCP_PORT")
+	[ -n "$ENGINE_TLS" ] && hosts+=(--tlsverify --tlscacert "$ENGINE_DIR/tls/ca.pem"
+		--tlscert "$ENGINE_DIR/tls/server-cert.pem" --tlskey "$ENGINE_DIR/tls/server-key.pem")
 	dockerd --config-file "$ENGINE_DIR/daemon.json" \
 		--data-root "$ENGINE_DIR/data" --exec-root "$ENGINE_DIR/exec" \
 		--pidfile "$ENGINE_DIR/dockerd.pid" "${hosts[@]}" \
@@ -109,10 +116,37 @@ engine__launch() {
 	return 1
 }
 
-# engine_start [--tcp]: start the private engine and export DOCKER_HOST for it.
+# engine__make_certs: a CA, a server certificate for IP 127.0.0.1 and a client certificate, made with
+# openssl under $ENGINE_DIR/tls; the client's files in the layout of DOCKER_CERT_PATH (tls/client).
+engine__make_certs() {
+	local d=$ENGINE_DIR/tls ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+	mkdir -p "$d/client" && chmod 700 "$d" || return 1
+	{
+		openssl req -x509 "${ec[@]}" -keyout "$d/ca-key.pem" -out "$d/ca.pem" -days 2 \
+			-subj /CN=lookout-test-ca &&
+		openssl req "${ec[@]}" -keyout "$d/server-key.pem" -out "$d/server.csr" -subj /CN=127.0.0.1 &&
+		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$d/server.ext" &&
+		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" -CAcreateserial \
+			-out "$d/server-cert.pem" -days 2 -extfile "$d/server.ext" &&
+		openssl req "${ec[@]}" -keyout "$d/client/key.pem" -out "$d/client.csr" -subj /CN=lookout-test-client &&
+		printf 'extendedKeyUsage=clientAuth\n' >"$d/client.ext" &&
+		openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" -CAcreateserial \
+			-out "$d/client/cert.pem" -days 2 -extfile "$d/client.ext" &&
+		cp "$d/ca.pem" "$d/client/ca.pem"
+	} >"$d/openssl.log" 2>&1
+}
+
+# engine_start [--tcp | --tls]: start the private engine and export DOCKER_HOST for it (its unix socket).
 engine_start() {
 	local tcp=
-	[ "${1:-}" = --tcp ] && tcp=1
+	ENGINE_TLS=
+	case "${1:-}" in
+	--tcp) tcp=1 ;;
+	--tls) tcp=1 ENGINE_TLS=1 ;;
+	esac
+	if [ -n "$ENGINE_TLS" ] && ! command -v openssl >/dev/null 2>&1; then
+		engine_skip "openssl not installed (needed for a TLS engine's certificates)"
+	fi
 	# Short path: unix socket paths are limited to 108 bytes, and containerd's shim sockets live
 	# under the exec root.
 	ENGINE_DIR=$(mktemp -d /tmp/lookout-eng.XXXXXX) || { echo "Bail out! mktemp failed"; exit 1; }
@@ -130,6 +164,11 @@ engine_start() {
 	export DOCKER_CONFIG="$ENGINE_DIR/cli"
 	unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_API_VERSION
 	mkdir -p "$DOCKER_CONFIG"
+	if [ -n "$ENGINE_TLS" ] && ! engine__make_certs; then
+		sed 's/^/#   /' "$ENGINE_DIR/tls/openssl.log" >&2
+		echo "Bail out! openssl could not make the test certificates"
+		exit 1
+	fi
 
 	local driver attempt
 	# ENGINE_DRIVERS overrides the order (e.g. "vfs" to try the fallback by hand).
@@ -154,7 +193,19 @@ engine_start() {
 		echo "Bail out! the private dockerd would not start (log: see above)"
 		exit 1
 	fi
-	if [ -n "$tcp" ]; then
+	if [ -n "$ENGINE_TLS" ]; then
+		ENGINE_TLS_HOST="tcp://127.0.0.1:$ENGINE_TCP_PORT"
+		ENGINE_CERT_PATH=$ENGINE_DIR/tls/client
+		local deadline=$((SECONDS + 30))
+		until curl -s --max-time 2 --cacert "$ENGINE_CERT_PATH/ca.pem" --cert "$ENGINE_CERT_PATH/cert.pem" \
+			--key "$ENGINE_CERT_PATH/key.pem" "https://127.0.0.1:$ENGINE_TCP_PORT/_ping" 2>/dev/null | grep -qx OK; do
+			if [ $SECONDS -ge $deadline ]; then
+				echo "Bail out! dockerd does not answer on $ENGINE_TLS_HOST with TLS"
+				exit 1
+			fi
+			sleep 0.2
+		done
+	elif [ -n "$tcp" ]; then
 		ENGINE_TCP_HOST="tcp://127.0.0.1:$ENGINE_TCP_PORT"
 		local deadline=$((SECONDS + 30))
 		until curl -s --max-time 2 "http://127.0.0.1:$ENGINE_TCP_PORT/_ping" 2>/dev/null | grep -qx OK; do
@@ -165,7 +216,7 @@ engine_start() {
 			sleep 0.2
 		done
 	fi
-	engine__log "dockerd $ENGINE_PID up at $ENGINE_SOCK${ENGINE_TCP_HOST:+ and $ENGINE_TCP_HOST} (storage $ENGINE_STORAGE, namespace $ENGINE_NS)"
+	engine__log "dockerd $ENGINE_PID up at $ENGINE_SOCK${ENGINE_TCP_HOST:+ and $ENGINE_TCP_HOST}${ENGINE_TLS_HOST:+ and $ENGINE_TLS_HOST (TLS)} (storage $ENGINE_STORAGE, namespace $ENGINE_NS)"
 }
 
 # engine_image NAME:TAG: a busybox-static image, imported from a rootfs (no registry, no network).
