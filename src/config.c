@@ -270,6 +270,20 @@ static const struct key keys[] = {
 	 "Daemon: rows kept in memory while the database is unreachable or slow (about 300 bytes each). When it "
 	 "is full the oldest rows are dropped, and the log says exactly how many.",
 	 OFF(pg_buffer_rows)},
+	/* The dashboard attached to a daemon (issue 10; remote.c) */
+	{"LOOKOUT_CONNECT", "connect", 0, T_STRING, "", 0, 0, NULL, "URL",
+	 "Dashboard: draw the screen from a running lookout daemon's HTTP API (http://HOST:PORT, its LISTEN "
+	 "address) instead of watching an engine, so the sparklines and timelines start with the daemon's history "
+	 "and one daemon serves many viewers. The token comes from LOOKOUT_CONNECT_TOKEN(_FILE), else HTTP_TOKEN"
+	 "(_FILE). Empty: watch the engine.",
+	 OFF(connect)},
+	{"LOOKOUT_CONNECT_TOKEN", NULL, 0, T_STRING, "", 0, 0, NULL, "TOKEN",
+	 "Dashboard with --connect: the bearer token the daemon's HTTP server requires (its HTTP_TOKEN). "
+	 "Environment or config file only, never a flag, so it stays out of ps.",
+	 OFF(connect_token)},
+	{"LOOKOUT_CONNECT_TOKEN_FILE", "connect-token-file", 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "Dashboard with --connect: read that token from this file instead; wins over LOOKOUT_CONNECT_TOKEN.",
+	 OFF(connect_token_file)},
 };
 #define NKEYS ARRAY_LEN(keys)
 

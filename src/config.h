@@ -84,6 +84,10 @@ struct config {
 	char *pg_url;       /* libpq connection string without a password; "" = no database */
 	char *pg_url_file;  /* file holding the connection string (a Docker secret; may hold a password) */
 	long pg_buffer_rows; /* rows kept while the database is unreachable */
+	/* The dashboard attached to a daemon (issue 10; remote.c) */
+	char *connect;            /* "http://HOST:PORT" of a daemon's HTTP server; "" = watch the engine */
+	char *connect_token;      /* secret: environment or config file only */
+	char *connect_token_file; /* a file holding that token */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),
