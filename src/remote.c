@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 
 #include "util.h"
 

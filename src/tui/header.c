@@ -38,6 +38,15 @@ static int meter(struct view *v, int y, int x, const char *name, double pct, con
 static int engines_summary(struct view *v, int y, int x, const struct snapshot *s)
 {
 	char t[700];
+	if (v->host_filter[0]) {
+		/* First, so a narrow screen cuts the engines' story rather than which host is shown. */
+		struct buf b;
+		buf_init(&b);
+		text_fit(&b, v->host_filter, 30, false, v->g);
+		snprintf(t, sizeof t, "host %s of ", b.data ? b.data : "");
+		buf_free(&b);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_WARN), t);
+	}
 	size_t down = 0, first = 0;
 	for (size_t e = s->nengines; e-- > 0;)
 		if (s->engines[e].known && !s->engines[e].up) {
@@ -52,7 +61,7 @@ static int engines_summary(struct view *v, int y, int x, const struct snapshot *
 		char since[16] = "?";
 		if (e->since_ms)
 			view_clock(e->since_ms, since, sizeof since);
-		snprintf(t, sizeof t, "%zu engines, %zu unreachable: %s", s->nengines, down, v->g->status[CS_STOPPED]);
+		snprintf(t, sizeof t, "%zu engines, %zu unreachable: %s ", s->nengines, down, v->g->status[CS_STOPPED]);
 		x = view_put_fit(v, y, x, theme_attr(ROLE_NORMAL), t);
 		struct buf b;
 		buf_init(&b);
@@ -73,14 +82,6 @@ static int engines_summary(struct view *v, int y, int x, const struct snapshot *
 	x = view_put_fit(v, y, x, theme_attr(ROLE_OK), t);
 	snprintf(t, sizeof t, "  %zu stopped", stopped);
 	x = view_put_fit(v, y, x, theme_attr(stopped ? ROLE_CRIT : ROLE_DIM), t);
-	if (v->host_filter[0]) {
-		struct buf b;
-		buf_init(&b);
-		text_fit(&b, v->host_filter, 40, false, v->g);
-		snprintf(t, sizeof t, "  host: %s", b.data ? b.data : "");
-		buf_free(&b);
-		x = view_put_fit(v, y, x, theme_attr(ROLE_WARN), t);
-	}
 	return x;
 }
 
@@ -111,7 +112,11 @@ void header_draw(struct view *v, int y)
 	} else if (!s) {
 		view_put_fit(v, y, x, theme_attr(ROLE_DIM), v->remote ? "connecting to the daemon..." : "connecting to the engine...");
 	} else if (s->nengines > 1) {
+		/* The clock on the right wins over a long story about the engines. */
+		int cols = v->cols_n;
+		v->cols_n = cols - 22 > x ? cols - 22 : x;
 		x = engines_summary(v, y, x, s);
+		v->cols_n = cols;
 	} else if (!s->engine_up) {
 		char since[16];
 		view_clock(v->engine_down_since_ms ? v->engine_down_since_ms : s->wall_ms, since, sizeof since);

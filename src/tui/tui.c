@@ -498,12 +498,15 @@ static void draw_footer(struct view *v)
 			buf_printf(&b, " Esc back  j/k next  w window %s  l logs  p %s  ? help  q quit", win,
 			           v->paused ? "resume" : "pause");
 		else
-			buf_printf(&b, " ? help  / filter%s%s  s sort:%s%s  w %s  g group  a %s  p %s  l logs  q quit",
+		{
+			char host[300] = "";
+			if (view_multi(v)) /* several engines: the host filter, early enough to fit 80 columns */
+				snprintf(host, sizeof host, "  H host:%s", v->host_filter[0] ? v->host_filter : "all");
+			buf_printf(&b, " ? help%s  / filter%s%s  s sort:%s%s  w %s  g group  a %s  p %s  l logs  q quit", host,
 			           v->filter[0] ? ":" : "", v->filter, table_sort_name(v->sort),
 			           v->sort_reverse ? "(rev)" : "", win, v->show_all ? "running" : "all",
 			           v->paused ? "resume" : "pause");
-		if (!v->detail && view_multi(v))
-			buf_printf(&b, "  H host:%s", v->host_filter[0] ? v->host_filter : "all");
+		}
 	}
 	/* The bottom-right cell would scroll some terminals: leave it out. */
 	text_fit(&fit, b.data ? b.data : "", v->cols_n - 1, true, v->g);
