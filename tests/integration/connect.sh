@@ -20,7 +20,7 @@ command -v tmux >/dev/null 2>&1 || engine_skip "tmux not installed (Debian packa
 [ -x "$LOOKOUT" ] || bail "no lookout binary at $LOOKOUT (build it first)"
 "$LOOKOUT" --help 2>&1 | grep -q -- '--listen' || engine_skip "lookout built without the HTTP server (libmicrohttpd)"
 
-plan 19
+plan 21
 IMAGE=lookout-test/busybox:latest
 WORK=$(mktemp -d /tmp/lookout-connect-test.XXXXXX) || bail "mktemp failed"
 DPID=
@@ -86,6 +86,21 @@ wait_for() { poll_until "cap '$1' | grep -Eq -- '$2'" "${3:-20}" 0.1; }
 wait_gone() { poll_until "! cap '$1' | grep -Eq -- '$2'" "${3:-20}" 0.1; }
 show() { diag "--- screen $1 ---" "$(cap "$1")"; }
 vlog() { cat "$WORK/state-$1/lookout/lookout.log" 2>/dev/null; }
+
+# ---- the daemon's compact, incremental history (what each viewer polls) ---------------------------------------
+# the whole hour, then only what is newer than its newest point: every point returned is after since_ms
+compact() { "$PY" -c 'import json, sys
+d = json.load(sys.stdin); assert d["format"] == "compact"
+ts = [p[0] for c in d["containers"] for p in c["points"]]
+since = int(sys.argv[1]); assert all(t > since for t in ts)
+print(len(ts), max(ts) if ts else since)' "$1"; }
+read -r all_n newest < <(api "/api/history.json?since_ms=0" | compact 0)
+read -r new_n _ < <(api "/api/history.json?since_ms=${newest:-0}" | compact "${newest:-0}")
+if [ -n "$all_n" ] && [ -n "$new_n" ] && [ "$all_n" -ge 16 ] && [ "$new_n" -lt "$all_n" ]; then
+	ok 0 "history.json?since_ms=: compact, only points after since_ms ($new_n after the newest of $all_n)"
+else ok 1 "history.json?since_ms=: compact, only points after since_ms (got '$new_n' of '$all_n')"; fi
+st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL/api/history.json?since_ms=soon")
+is "$st" 400 "history.json?since_ms=soon: 400"
 
 # ---- 1-6: a viewer (ASCII, 120x40) ---------------------------------------------------------------------------
 tstart v1 120 40 "LOOKOUT_CONNECT_TOKEN=$TOKEN" -- --connect "$URL" --ascii
