@@ -20,7 +20,8 @@
 
 #define REMOTE_MAX_BODY (256u << 20)   /* a day of history for hundreds of containers is far less */
 #define REMOTE_CONNECT_TIMEOUT_MS 2000
-#define REMOTE_TIMEOUT_MS 30000        /* the first history answer may be large; remote_stop cuts it short */
+#define REMOTE_TIMEOUT_MS 5000         /* a stalled daemon shows as unreachable within seconds */
+#define REMOTE_HISTORY_TIMEOUT_MS 60000 /* the first history answer may be large; remote_stop cuts it short */
 #define REMOTE_HISTORY_S 3700          /* the screen's longest window (1 h) and a margin */
 #define REMOTE_MAX_CONTAINERS 100000
 #define REMOTE_MAX_ENGINES 1024
@@ -665,8 +666,9 @@ void remote_free(struct remote *r)
 void remote_stop(struct remote *r) { atomic_store(&r->stop, true); }
 const char *remote_url(const struct remote *r) { return r->shown; }
 
-/* GET base+path into bd. 0, or -1 with err; *http gets the status (0 when there was no answer). */
-static int get(struct remote *r, const char *path, struct body *bd, long *http, char *err, size_t errlen)
+/* GET base+path into bd within timeout_ms. 0, or -1 with err; *http gets the status (0 when there was no answer). */
+static int get(struct remote *r, const char *path, long timeout_ms, struct body *bd, long *http, char *err,
+               size_t errlen)
 {
 	char url[2048];
 	snprintf(url, sizeof url, "%s%s", r->base, path);
@@ -698,7 +700,7 @@ static int get(struct remote *r, const char *path, struct body *bd, long *http, 
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)REMOTE_CONNECT_TIMEOUT_MS);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)REMOTE_TIMEOUT_MS);
+		rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_USERAGENT, "lookout-connect");
 	if (rc == CURLE_OK)
@@ -774,7 +776,7 @@ int remote_poll(struct remote *r, struct snapshot **out, char *err, size_t errle
 	long http = 0;
 	struct snapshot *s = NULL;
 	int rc = -1;
-	if (get(r, "/api/snapshot.json", &snap, &http, err, errlen))
+	if (get(r, "/api/snapshot.json", REMOTE_TIMEOUT_MS, &snap, &http, err, errlen))
 		goto done;
 	double iv = r->interval_s;
 	s = remote_parse_snapshot(snap.b.data ? snap.b.data : "", snap.b.len, r->seq + 1, &iv, err, errlen);
@@ -787,7 +789,8 @@ int remote_poll(struct remote *r, struct snapshot **out, char *err, size_t errle
 	}
 	char path[96];
 	snprintf(path, sizeof path, "/api/history.json?since_ms=%lld", (long long)remote_history_newest(r->hist));
-	if (get(r, path, &hist, &http, err, errlen))
+	long hist_timeout_ms = remote_history_newest(r->hist) ? REMOTE_TIMEOUT_MS : REMOTE_HISTORY_TIMEOUT_MS;
+	if (get(r, path, hist_timeout_ms, &hist, &http, err, errlen))
 		goto done;
 	if (remote_history_add(r->hist, hist.b.data ? hist.b.data : "", hist.b.len, err, errlen))
 		goto done;
@@ -797,7 +800,7 @@ int remote_poll(struct remote *r, struct snapshot **out, char *err, size_t errle
 	}
 	/* Recent alerts are a nicety: a daemon that fails them still gives a screen. */
 	char aerr[256];
-	if (get(r, "/api/alerts.json", &alerts, &http, aerr, sizeof aerr) == 0)
+	if (get(r, "/api/alerts.json", REMOTE_TIMEOUT_MS, &alerts, &http, aerr, sizeof aerr) == 0)
 		remote_parse_alerts(s, alerts.b.data ? alerts.b.data : "", alerts.b.len, aerr, sizeof aerr);
 	r->seq++;
 	*out = s;

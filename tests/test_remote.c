@@ -71,7 +71,8 @@ static const char *multi_json =
 	"\"engine\":{\"up\":true,\"endpoint\":\"unix:///a.sock\",\"version\":\"24.0.7\",\"host_cpus\":4,"
 	"\"host_mem_bytes\":8000000000},"
 	"\"lookout\":{\"cpu_pct\":0.5,\"rss_bytes\":9000000,\"version\":\"1\"},"
-	"\"engines\":[{\"name\":\"alpha\",\"endpoint\":\"unix:///a.sock\",\"up\":true,\"error\":\"\",\"since_ms\":1795490000000},"
+	"\"engines\":[{\"name\":\"alpha\",\"endpoint\":\"unix:///a.sock\",\"up\":true,\"error\":\"\","
+	"\"since_ms\":1795490000000},"
 	"{\"name\":\"beta\",\"endpoint\":\"tcp://127.0.0.1:2375\",\"up\":true,\"since_ms\":1795490000000},"
 	"{\"name\":\"edge\",\"endpoint\":\"tcp://10.0.0.9:2376\",\"up\":false,\"error\":\"connection refused\","
 	"\"since_ms\":1795495000000}],"
@@ -274,7 +275,8 @@ int main(void)
 				int y_hdr = -1, y_alpha = -1, y_beta = -1, y_edge = -1, y_db = -1, y_bweb = -1;
 				ok(screen_has("3 engines, 1 unreachable: ", &y_hdr) && y_hdr == 0 && strstr(line(0), "edge (since") &&
 				       (cols < 200 || strstr(line(0), "connection refused")) && strstr(line(0), " every 2s "),
-				   "%s %dx%d: the header names the unreachable engine and since when (why, when wide), and keeps its clock", gname, cols, rows);
+				   "%s %dx%d: the header names the unreachable engine and since when (why, when wide), and keeps "
+				   "its clock", gname, cols, rows);
 				screen_has(gi ? "v alpha  2 containers" : "▾ alpha  2 containers", &y_alpha);
 				screen_has(gi ? "v beta  1 container" : "▾ beta  1 container", &y_beta);
 				screen_has(gi ? "v edge  0 containers" : "▾ edge  0 containers", &y_edge);

@@ -110,7 +110,8 @@ void header_draw(struct view *v, int y)
 			buf_free(&b);
 		}
 	} else if (!s) {
-		view_put_fit(v, y, x, theme_attr(ROLE_DIM), v->remote ? "connecting to the daemon..." : "connecting to the engine...");
+		view_put_fit(v, y, x, theme_attr(ROLE_DIM),
+		             v->remote ? "connecting to the daemon..." : "connecting to the engine...");
 	} else if (s->nengines > 1) {
 		/* The clock on the right wins over a long story about the engines. */
 		int cols = v->cols_n;
