@@ -269,6 +269,15 @@ static void move_sel(struct ui *u, long delta)
 		s = 0;
 	if (s >= (long)v->nrows)
 		s = (long)v->nrows - 1;
+	if (v->detail && v->rows[s].kind == ROW_HOST) {
+		/* j/k in the detail view go from container to container across hosts, not onto a host's row. */
+		long d = delta < 0 ? -1 : 1, t = s + d;
+		while (t >= 0 && t < (long)v->nrows && v->rows[t].kind != ROW_CONTAINER)
+			t += d;
+		if (t < 0 || t >= (long)v->nrows)
+			return;
+		s = t;
+	}
 	v->sel = (size_t)s;
 	table_remember(v);
 }
