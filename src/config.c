@@ -521,6 +521,7 @@ static const struct {
 	{OFF(silence_for), fmt_silence_for, "a duration up to a year (90s, 30m, 2h, 1d) or a time (2026-11-24T18:00:00Z)"},
 	{OFF(report_since), fmt_report_time, "an ISO 8601 time (2026-11-24T05:00:00Z) or a relative one (-2h, 1d)"},
 	{OFF(report_until), fmt_report_time, "an ISO 8601 time (2026-11-24T05:00:00Z) or a relative one (-2h, 1d)"},
+	{OFF(connect), fmt_http_url, "a lookout daemon's http:// or https:// address (http://127.0.0.1:8000)"},
 };
 
 /* 0, or -1 with what is allowed in expected. */

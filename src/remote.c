@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <cJSON.h>
 
@@ -604,7 +605,7 @@ static int progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl
 
 struct remote *remote_new(const char *url, const char *token, char *err, size_t errlen)
 {
-	if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+	if (!url || (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)) {
 		snprintf(err, errlen, "LOOKOUT_CONNECT must be the daemon's http:// or https:// address (its LISTEN), "
 		                      "e.g. http://127.0.0.1:8080");
 		return NULL;
