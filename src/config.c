@@ -291,6 +291,20 @@ static const struct key keys[] = {
 	 "DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem; default ~/.docker) turn TLS on as "
 	 "in the docker CLI.",
 	 OFF(contexts)},
+	/* The dashboard attached to a daemon (issue 10; remote.c) */
+	{"LOOKOUT_CONNECT", "connect", 0, T_STRING, "", 0, 0, NULL, "URL",
+	 "Dashboard: draw the screen from a running lookout daemon's HTTP API (http://HOST:PORT, its LISTEN "
+	 "address) instead of watching an engine, so the sparklines and timelines start with the daemon's history "
+	 "and one daemon serves many viewers. The token comes from LOOKOUT_CONNECT_TOKEN(_FILE), else HTTP_TOKEN"
+	 "(_FILE). Empty: watch the engine.",
+	 OFF(connect)},
+	{"LOOKOUT_CONNECT_TOKEN", NULL, 0, T_STRING, "", 0, 0, NULL, "TOKEN",
+	 "Dashboard with --connect: the bearer token the daemon's HTTP server requires (its HTTP_TOKEN). "
+	 "Environment or config file only, never a flag, so it stays out of ps.",
+	 OFF(connect_token)},
+	{"LOOKOUT_CONNECT_TOKEN_FILE", "connect-token-file", 0, T_PATH, "", 0, 0, NULL, "FILE",
+	 "Dashboard with --connect: read that token from this file instead; wins over LOOKOUT_CONNECT_TOKEN.",
+	 OFF(connect_token_file)},
 };
 #define NKEYS ARRAY_LEN(keys)
 
@@ -528,6 +542,7 @@ static const struct {
 	{OFF(silence_for), fmt_silence_for, "a duration up to a year (90s, 30m, 2h, 1d) or a time (2026-11-24T18:00:00Z)"},
 	{OFF(report_since), fmt_report_time, "an ISO 8601 time (2026-11-24T05:00:00Z) or a relative one (-2h, 1d)"},
 	{OFF(report_until), fmt_report_time, "an ISO 8601 time (2026-11-24T05:00:00Z) or a relative one (-2h, 1d)"},
+	{OFF(connect), fmt_http_url, "a lookout daemon's http:// or https:// address (http://127.0.0.1:8000)"},
 };
 
 /* 0, or -1 with what is allowed in expected. */

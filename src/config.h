@@ -91,6 +91,10 @@ struct config {
 	char **contexts;       /* --context NAME (LOOKOUT_CONTEXT), NULL-terminated; today the first one is used */
 	size_t ncontexts;
 	bool docker_host_flag; /* DOCKER_HOST came from --docker-host on the command line (it wins over --context) */
+	/* The dashboard attached to a daemon (issue 10; remote.c) */
+	char *connect;            /* "http://HOST:PORT" of a daemon's HTTP server; "" = watch the engine */
+	char *connect_token;      /* secret: environment or config file only */
+	char *connect_token_file; /* a file holding that token */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),

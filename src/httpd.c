@@ -463,6 +463,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		rc = web_snapshot_json(&b, s, &h->wo);
 	} else if (strcmp(url, "/api/alerts.json") == 0) {
 		rc = web_alerts_json(&b, s);
+	} else if (strcmp(url, "/api/history.json") == 0 &&
+	           MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since_ms")) {
+		/* `lookout --connect` viewers: what is new since their last fetch, compact. */
+		int64_t since_ms = 0;
+		const char *since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since_ms");
+		if (parse_int64(since, &since_ms) || since_ms < 0 || since_ms == INT64_MAX) {
+			snapshot_unref(s);
+			return respond_text(conn, MHD_HTTP_BAD_REQUEST, "since_ms: milliseconds since the epoch\n");
+		}
+		rc = web_history_compact(&b, s, since_ms);
 	} else if (strcmp(url, "/api/history.json") == 0) {
 		const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "container");
 		const char *win = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "window");

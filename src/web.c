@@ -760,6 +760,7 @@ int web_snapshot_json(struct buf *b, const struct snapshot *s, const struct web_
 		rc |= cJSON_AddBoolToObject(eng, "up", s->engine_up) ? 0 : -1;
 		rc |= jstr(eng, "endpoint", s->engine_endpoint);
 		rc |= jstr(eng, "version", s->version.version);
+		rc |= jnum(eng, "host_cpus", s->host_cpus, 0) | jnum(eng, "host_mem_bytes", (double)s->host_mem_bytes, 0);
 		if (!s->engine_up)
 			rc |= jstr(eng, "error", s->engine_error);
 	}
@@ -875,6 +876,30 @@ int web_history_json(struct buf *b, const struct snapshot *s, const char *contai
 		for (size_t k = first_at_or_after(&c->hist, start); k < c->hist.count && !rc; k++, first_p = false) {
 			const struct point p = series_view_get(&c->hist, k);
 			rc |= point_json(b, &p, first_p);
+		}
+		rc |= buf_puts(b, "]}");
+	}
+	rc |= buf_puts(b, "]}\n");
+	return rc ? -1 : 0;
+}
+
+int web_history_compact(struct buf *b, const struct snapshot *s, int64_t since_ms)
+{
+	int rc = buf_printf(b, "{\"format\":\"compact\",\"time_ms\":%lld,\"containers\":[",
+	                    (long long)(s ? s->wall_ms : 0));
+	for (size_t i = 0; s && i < s->n && !rc; i++) {
+		const struct snap_container *c = &s->c[i];
+		rc |= buf_puts(b, i ? ",{\"id\":" : "{\"id\":") | jbuf_str(b, c->si->info.id);
+		rc |= buf_puts(b, ",\"points\":[");
+		bool first = true;
+		for (size_t k = first_at_or_after(&c->hist, since_ms + 1); k < c->hist.count && !rc; k++) {
+			const struct point p = series_view_get(&c->hist, k);
+			rc |= buf_printf(b, "%s[%lld,", first ? "" : ",", (long long)p.wall_ms);
+			rc |= jbuf_num(b, p.cpu_pct, 2) | buf_puts(b, ",") | jbuf_num(b, p.mem_pct, 2) | buf_puts(b, ",");
+			rc |= jbuf_num(b, p.mem_used_mb, 2) | buf_puts(b, ",");
+			rc |= jbuf_num(b, p.response_ms >= 0 ? p.response_ms : NAN, 0);
+			rc |= buf_printf(b, ",%u]", (unsigned)p.status);
+			first = false;
 		}
 		rc |= buf_puts(b, "]}");
 	}

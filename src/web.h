@@ -44,6 +44,12 @@ int web_snapshot_json(struct buf *b, const struct snapshot *s, const struct web_
  * 0; 1 when no such container is watched; 2 when refused (b then holds the reason, one line for a person):
  * a window over an hour without container=, or more than WEB_HISTORY_MAX_POINTS points; -1 on ENOMEM. */
 int web_history_json(struct buf *b, const struct snapshot *s, const char *container, int64_t window_ms);
+/* The per-tick history of every container newer than since_ms (0: the whole hour), compact, for dashboards
+ * attached with `lookout --connect` that fetch only what is new each time:
+ * {"format":"compact","time_ms":T,"containers":[{"id":"…","points":[[t_ms,cpu_pct,mem_pct,mem_used_mb,
+ * response_ms,status],…]},…]} with null for unknown numbers and status the enum point_status number.
+ * 0, or -1 on ENOMEM. */
+int web_history_compact(struct buf *b, const struct snapshot *s, int64_t since_ms);
 int web_alerts_json(struct buf *b, const struct snapshot *s);
 /* Prometheus text format 0.0.4. proc may be NULL. */
 int web_metrics(struct buf *b, const struct snapshot *s, const struct web_opts *o, const struct web_proc *proc);

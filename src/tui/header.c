@@ -33,14 +33,91 @@ static int meter(struct view *v, int y, int x, const char *name, double pct, con
 	return x;
 }
 
+/* Several engines: "3 engines, 1 unreachable: NAME (since HH:MM:SS, reason)" or "3 engines up", then the
+ * container counts. Each engine's own line is its header row in the table. */
+static int engines_summary(struct view *v, int y, int x, const struct snapshot *s)
+{
+	char t[700];
+	if (v->host_filter[0]) {
+		/* First, so a narrow screen cuts the engines' story rather than which host is shown. */
+		struct buf b;
+		buf_init(&b);
+		text_fit(&b, v->host_filter, 30, false, v->g);
+		snprintf(t, sizeof t, "host %s of ", b.data ? b.data : "");
+		buf_free(&b);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_WARN), t);
+	}
+	size_t down = 0, first = 0;
+	for (size_t e = s->nengines; e-- > 0;)
+		if (s->engines[e].known && !s->engines[e].up) {
+			down++;
+			first = e;
+		}
+	if (!down) {
+		snprintf(t, sizeof t, "%zu engines up", s->nengines);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_NORMAL), t);
+	} else {
+		const struct snap_engine *e = &s->engines[first];
+		char since[16] = "?";
+		if (e->since_ms)
+			view_clock(e->since_ms, since, sizeof since);
+		snprintf(t, sizeof t, "%zu engines, %zu unreachable: %s ", s->nengines, down, v->g->status[CS_STOPPED]);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_NORMAL), t);
+		struct buf b;
+		buf_init(&b);
+		text_fit(&b, e->name, 40, false, v->g);
+		snprintf(t, sizeof t, "%s (since %s%s%s)%s", b.data ? b.data : "", since, e->error[0] ? ", " : "", e->error,
+		         down > 1 ? " ..." : "");
+		buf_free(&b);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_CRIT), t);
+	}
+	size_t running = 0, stopped = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->c[i].state == CSTATE_RUNNING)
+			running++;
+		else
+			stopped++;
+	}
+	snprintf(t, sizeof t, "  %zu running", running);
+	x = view_put_fit(v, y, x, theme_attr(ROLE_OK), t);
+	snprintf(t, sizeof t, "  %zu stopped", stopped);
+	x = view_put_fit(v, y, x, theme_attr(stopped ? ROLE_CRIT : ROLE_DIM), t);
+	return x;
+}
+
 void header_draw(struct view *v, int y)
 {
 	const struct snapshot *s = v->snap;
 	char t[600];
 	int x = 0;
 	x = view_put_fit(v, y, x, theme_attr(ROLE_HEADER), "lookout ");
-	if (!s) {
-		view_put_fit(v, y, x, theme_attr(ROLE_DIM), "connecting to the engine...");
+	if (v->remote && v->remote_down) {
+		/* --connect: the daemon went away; the picture below is its last one. */
+		char since[16], shown[16];
+		view_clock(v->remote_down_since_ms, since, sizeof since);
+		if (s)
+			view_clock(s->wall_ms, shown, sizeof shown);
+		snprintf(t, sizeof t, "%s daemon unreachable since %s, retrying%s%s", v->g->status[CS_STOPPED], since,
+		         s ? "; showing its picture of " : "", s ? shown : "");
+		x = view_put_fit(v, y, x, theme_attr(ROLE_CRIT), t);
+		if (v->remote_error[0]) {
+			struct buf b;
+			buf_init(&b);
+			int room = v->cols_n - 12 - x - 2;
+			if (room >= 8 && buf_puts(&b, " (") == 0 && text_fit(&b, v->remote_error, room, false, v->g) > 0 &&
+			    buf_puts(&b, ")") == 0)
+				x = view_put_fit(v, y, x, theme_attr(ROLE_DIM), b.data);
+			buf_free(&b);
+		}
+	} else if (!s) {
+		view_put_fit(v, y, x, theme_attr(ROLE_DIM),
+		             v->remote ? "connecting to the daemon..." : "connecting to the engine...");
+	} else if (s->nengines > 1) {
+		/* The clock on the right wins over a long story about the engines. */
+		int cols = v->cols_n;
+		v->cols_n = cols - 22 > x ? cols - 22 : x;
+		x = engines_summary(v, y, x, s);
+		v->cols_n = cols;
 	} else if (!s->engine_up) {
 		char since[16];
 		view_clock(v->engine_down_since_ms ? v->engine_down_since_ms : s->wall_ms, since, sizeof since);
@@ -106,6 +183,11 @@ void header_draw(struct view *v, int y)
 	x = 0;
 	int gw = v->cols_n >= 160 ? 20 : v->cols_n >= 100 ? 12 : 8;
 	char after[64];
+	if (v->remote) {
+		/* Whose picture this is: the host meters would be this terminal's machine, not the daemon's. */
+		snprintf(t, sizeof t, "via %s  ", v->remote);
+		x = view_put_fit(v, y, x, theme_attr(ROLE_INFO), t);
+	}
 	if (v->host.have) {
 		x = meter(v, y, x, "CPU ", v->host.cpu_pct, NULL, gw);
 		char u[16], l[16];

@@ -22,6 +22,7 @@ static const char *const keys[][2] = {
 	{"a", "also show containers that were already stopped"},
 	{"g", "group by compose project"},
 	{"l", "recent log lines of the selected container"},
+	{"H", "several engines: one host's containers at a time, then all"},
 	{"?", "this help"},
 	{"q", "quit"},
 	{"mouse", "click selects a row, wheel scrolls"},

@@ -111,6 +111,8 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 {
 	const struct view *v = arg;
 	const struct row *a = pa, *b = pb;
+	if (a->engine != b->engine) /* several engines: each host's containers together, in configured order */
+		return a->engine < b->engine ? -1 : 1;
 	if (v->group) {
 		int g = strcmp(a->group, b->group);
 		if (g) {
@@ -137,18 +139,63 @@ static int rows_push(struct view *v, struct row r)
 	return 0;
 }
 
+/* Several engines: a header row before each host's rows, also for a host with none to show (it may be
+ * unreachable, and that must be seen where its containers would be). */
+static int add_host_rows(struct view *v)
+{
+	size_t n = v->nrows;
+	struct row *copy = malloc((n ? n : 1) * sizeof *copy);
+	if (!copy)
+		return -1;
+	memcpy(copy, v->rows, n * sizeof *copy);
+	v->nrows = 0;
+	size_t i = 0;
+	for (unsigned e = 0; e < v->snap->nengines; e++) {
+		if (v->host_filter[0] && strcmp(v->snap->engines[e].name, v->host_filter) != 0)
+			continue;
+		int members = 0;
+		for (size_t j = i; j < n && copy[j].engine == e; j++)
+			if (copy[j].kind == ROW_CONTAINER)
+				members++;
+		if (rows_push(v, (struct row){ROW_HOST, e, "", members, e})) {
+			free(copy);
+			return -1;
+		}
+		for (; i < n && copy[i].engine == e; i++)
+			if (rows_push(v, copy[i])) {
+				free(copy);
+				return -1;
+			}
+	}
+	free(copy);
+	return 0;
+}
+
 int table_build(struct view *v)
 {
 	v->nrows = 0;
 	if (!v->snap)
 		return 0;
+	bool multi = view_multi(v);
+	if (multi && v->host_filter[0]) {
+		bool found = false;
+		for (size_t e = 0; e < v->snap->nengines && !found; e++)
+			found = strcmp(v->snap->engines[e].name, v->host_filter) == 0;
+		if (!found)
+			v->host_filter[0] = '\0'; /* that host is gone: every host again */
+	}
+	if (!multi)
+		v->host_filter[0] = '\0';
 	for (size_t i = 0; i < v->snap->n; i++) {
 		const struct snap_container *c = &v->snap->c[i];
 		if (!v->show_all && !ran_while_watched(c))
 			continue;
 		if (v->filter[0] && !strcasestr(view_name(c), v->filter))
 			continue;
-		if (rows_push(v, (struct row){ROW_CONTAINER, i, view_project(c), 0}))
+		unsigned e = multi ? view_engine_of(v->snap, c) : 0;
+		if (multi && v->host_filter[0] && strcmp(v->snap->engines[e].name, v->host_filter) != 0)
+			continue;
+		if (rows_push(v, (struct row){ROW_CONTAINER, i, view_project(c), 0, e}))
 			return -1;
 	}
 	if (v->nrows > 1)
@@ -162,11 +209,13 @@ int table_build(struct view *v)
 		memcpy(copy, v->rows, n * sizeof *copy);
 		v->nrows = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (copy[i].group[0] && (i == 0 || strcmp(copy[i].group, copy[i - 1].group) != 0)) {
+			if (copy[i].group[0] && (i == 0 || strcmp(copy[i].group, copy[i - 1].group) != 0 ||
+			                         copy[i].engine != copy[i - 1].engine)) {
 				int members = 0;
-				for (size_t j = i; j < n && strcmp(copy[j].group, copy[i].group) == 0; j++)
+				for (size_t j = i; j < n && strcmp(copy[j].group, copy[i].group) == 0 &&
+				                   copy[j].engine == copy[i].engine; j++)
 					members++;
-				if (rows_push(v, (struct row){ROW_GROUP, 0, copy[i].group, members})) {
+				if (rows_push(v, (struct row){ROW_GROUP, 0, copy[i].group, members, copy[i].engine})) {
 					free(copy);
 					return -1;
 				}
@@ -178,6 +227,8 @@ int table_build(struct view *v)
 		}
 		free(copy);
 	}
+	if (multi)
+		return add_host_rows(v);
 	return 0;
 }
 
@@ -187,7 +238,13 @@ void table_remember(struct view *v)
 	if (c) {
 		snprintf(v->sel_id, sizeof v->sel_id, "%s", c->si->info.id);
 		v->sel_group[0] = '\0';
+		v->sel_host[0] = '\0';
+	} else if (v->sel < v->nrows && v->rows[v->sel].kind == ROW_HOST && v->rows[v->sel].idx < v->snap->nengines) {
+		v->sel_id[0] = '\0';
+		v->sel_group[0] = '\0';
+		snprintf(v->sel_host, sizeof v->sel_host, "%s", v->snap->engines[v->rows[v->sel].idx].name);
 	} else if (v->sel < v->nrows && v->rows[v->sel].kind == ROW_GROUP) {
+		v->sel_host[0] = '\0';
 		/* A group's header row is a place too: the next snapshot must not move the selection off it. */
 		v->sel_id[0] = '\0';
 		snprintf(v->sel_group, sizeof v->sel_group, "%s", v->rows[v->sel].group ? v->rows[v->sel].group : "");
@@ -196,6 +253,14 @@ void table_remember(struct view *v)
 
 void table_select_id(struct view *v)
 {
+	if (!v->sel_id[0] && !v->sel_group[0] && v->sel_host[0]) {
+		for (size_t i = 0; i < v->nrows; i++)
+			if (v->rows[i].kind == ROW_HOST && v->rows[i].idx < v->snap->nengines &&
+			    strcmp(v->snap->engines[v->rows[i].idx].name, v->sel_host) == 0) {
+				v->sel = i;
+				return;
+			}
+	}
 	if (!v->sel_id[0] && v->sel_group[0]) {
 		for (size_t i = 0; i < v->nrows; i++)
 			if (v->rows[i].kind == ROW_GROUP && v->rows[i].group && strcmp(v->rows[i].group, v->sel_group) == 0) {
@@ -535,6 +600,41 @@ static void draw_group(struct view *v, int y, const struct row *r, bool selected
 	put_fit(y, 0, selected ? theme_attr(ROLE_SELECTED) : theme_attr(ROLE_GROUP), text, v->cols_n, v->g, false);
 }
 
+/* "▾ NAME  4 containers" and the engine's state: reachable (with its version) or since when it is not. */
+static void draw_host(struct view *v, int y, const struct row *r, bool selected)
+{
+	const struct snap_engine *e = &v->snap->engines[r->idx < v->snap->nengines ? r->idx : 0];
+	int base = selected ? theme_attr(ROLE_SELECTED) : theme_attr(ROLE_GROUP);
+	if (selected) {
+		move(y, 0);
+		attrset((attr_t)base);
+		hline(' ', v->cols_n);
+		attrset(A_NORMAL);
+	}
+	char text[800];
+	struct buf name;
+	buf_init(&name);
+	text_fit(&name, e->name[0] ? e->name : "?", 60, false, v->g);
+	snprintf(text, sizeof text, "%s %s  %d container%s", v->g->group_open, name.data ? name.data : "", r->members,
+	         r->members == 1 ? "" : "s");
+	buf_free(&name);
+	int x = view_put_fit(v, y, 0, base, text);
+	if (!e->known) {
+		view_put_fit(v, y, x, selected ? base : theme_attr(ROLE_DIM), "  connecting...");
+	} else if (e->up) {
+		snprintf(text, sizeof text, "  %s up%s%s", v->g->status[CS_RUNNING], e->version.version[0] ? ", docker " : "",
+		         e->version.version);
+		view_put_fit(v, y, x, selected ? base : theme_attr(ROLE_DIM), text);
+	} else {
+		char since[16] = "?";
+		if (e->since_ms)
+			view_clock(e->since_ms, since, sizeof since);
+		snprintf(text, sizeof text, "  %s unreachable since %s%s%s%s", v->g->status[CS_STOPPED], since,
+		         e->error[0] ? " (" : "", e->error, e->error[0] ? ")" : "");
+		view_put_fit(v, y, x, selected ? base : theme_attr(ROLE_CRIT), text);
+	}
+}
+
 void table_draw(struct view *v, int y, int h)
 {
 	draw_title(v, y);
@@ -561,7 +661,9 @@ void table_draw(struct view *v, int y, int h)
 	}
 	for (int i = 0; i < h && v->top + (size_t)i < v->nrows; i++) {
 		size_t r = v->top + (size_t)i;
-		if (v->rows[r].kind == ROW_GROUP)
+		if (v->rows[r].kind == ROW_HOST)
+			draw_host(v, y + i, &v->rows[r], r == v->sel);
+		else if (v->rows[r].kind == ROW_GROUP)
 			draw_group(v, y + i, &v->rows[r], r == v->sel);
 		else
 			draw_container(v, y + i, &v->snap->c[v->rows[r].idx], r == v->sel);

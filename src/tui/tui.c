@@ -114,11 +114,43 @@ static void install_signals(void)
 struct feeder {
 	pthread_t thread;
 	pthread_mutex_t lock;
-	struct collector *c;
+	const struct tui_source *src;
 	struct snapshot *pending; /* newest not yet taken by the UI */
 	bool stop;
 	int wake_fd;
+	/* the source's reachability (--connect), as last seen on the feeder thread */
+	bool down;
+	char why[512];
+	int64_t down_since_ms;
+	bool link_changed;        /* not yet taken by the UI */
 };
+
+/* Feeder thread: the source's reachability now; the UI is woken when it changed. */
+static void feeder_link(struct feeder *f)
+{
+	if (!f->src->reachable)
+		return;
+	char why[512] = "";
+	int64_t since = 0;
+	bool up = f->src->reachable(f->src->ctx, why, sizeof why, &since);
+	pthread_mutex_lock(&f->lock);
+	bool changed = f->down == up || (!up && strcmp(f->why, why) != 0);
+	if (changed) {
+		if (f->down == up)
+			log_info("screen: the daemon is %s%s%s", up ? "reachable again" : "unreachable", up ? "" : ": ",
+			         up ? "" : why);
+		f->down = !up;
+		snprintf(f->why, sizeof f->why, "%s", up ? "" : why);
+		f->down_since_ms = since;
+		f->link_changed = true;
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (changed) {
+		char one = 'l';
+		ssize_t w = write(f->wake_fd, &one, 1);
+		(void)w;
+	}
+}
 
 /* One log line when a container goes down or comes back, stamped with the snapshot that first carries it to
  * the screen: the program's own record of when the screen changed (tests and people compare it with the kill
@@ -158,7 +190,8 @@ static void *feeder_main(void *arg)
 		pthread_mutex_unlock(&f->lock);
 		if (stop)
 			break;
-		struct snapshot *s = collector_wait(f->c, seq, 250);
+		struct snapshot *s = f->src->wait(f->src->ctx, seq, 250);
+		feeder_link(f);
 		if (!s)
 			continue;
 		seq = s->seq;
@@ -236,6 +269,15 @@ static void move_sel(struct ui *u, long delta)
 		s = 0;
 	if (s >= (long)v->nrows)
 		s = (long)v->nrows - 1;
+	if (v->detail && v->rows[s].kind == ROW_HOST) {
+		/* j/k in the detail view go from container to container across hosts, not onto a host's row. */
+		long d = delta < 0 ? -1 : 1, t = s + d;
+		while (t >= 0 && t < (long)v->nrows && v->rows[t].kind != ROW_CONTAINER)
+			t += d;
+		if (t < 0 || t >= (long)v->nrows)
+			return;
+		s = t;
+	}
 	v->sel = (size_t)s;
 	table_remember(v);
 }
@@ -243,7 +285,22 @@ static void move_sel(struct ui *u, long delta)
 static void open_logs(struct ui *u)
 {
 	const struct snap_container *c = view_selected(&u->v);
-	if (!c || !u->logs)
+	if (!c)
+		return;
+	if (!u->logs && u->v.remote) {
+		/* Log lines come from the engine, which a viewer attached to a daemon does not talk to. */
+		snprintf(u->v.logs_for, sizeof u->v.logs_for, "%s", "this container");
+		free(u->logs_text);
+		u->logs_text = NULL;
+		u->v.logs_text = NULL;
+		snprintf(u->v.logs_error, sizeof u->v.logs_error, "%s",
+		         "log lines are not available with --connect: they come from the engine, which only the daemon "
+		         "talks to (docker logs on its host shows them)");
+		u->v.logs_loading = false;
+		u->v.logs = true;
+		return;
+	}
+	if (!u->logs)
 		return;
 	struct buf name;
 	buf_init(&name);
@@ -412,6 +469,16 @@ static void handle_key(struct ui *u, int ch)
 	case 'l':
 		open_logs(u);
 		break;
+	case 'H':
+		/* Several engines: one host's containers, the next one's, ..., every host again. */
+		if (!view_multi(v)) {
+			u->dirty = false;
+			break;
+		}
+		view_next_host(v);
+		v->detail = false;
+		rebuild(u);
+		break;
 	case '?':
 	case 'h':
 	case KEY_F(1):
@@ -440,10 +507,15 @@ static void draw_footer(struct view *v)
 			buf_printf(&b, " Esc back  j/k next  w window %s  l logs  p %s  ? help  q quit", win,
 			           v->paused ? "resume" : "pause");
 		else
-			buf_printf(&b, " ? help  / filter%s%s  s sort:%s%s  w %s  g group  a %s  p %s  l logs  q quit",
+		{
+			char host[300] = "";
+			if (view_multi(v)) /* several engines: the host filter, early enough to fit 80 columns */
+				snprintf(host, sizeof host, "  H host:%s", v->host_filter[0] ? v->host_filter : "all");
+			buf_printf(&b, " ? help%s  / filter%s%s  s sort:%s%s  w %s  g group  a %s  p %s  l logs  q quit", host,
 			           v->filter[0] ? ":" : "", v->filter, table_sort_name(v->sort),
 			           v->sort_reverse ? "(rev)" : "", win, v->show_all ? "running" : "all",
 			           v->paused ? "resume" : "pause");
+		}
 	}
 	/* The bottom-right cell would scroll some terminals: leave it out. */
 	text_fit(&fit, b.data ? b.data : "", v->cols_n - 1, true, v->g);
@@ -485,7 +557,18 @@ static void draw(struct ui *u)
 	refresh();
 }
 
+static struct snapshot *collector_source_wait(void *ctx, uint64_t after_seq, int timeout_ms)
+{
+	return collector_wait(ctx, after_seq, timeout_ms);
+}
+
 int tui_run(struct collector *c, const struct tui_opts *o, char *err, size_t errlen)
+{
+	struct tui_source src = {.wait = collector_source_wait, .ctx = c};
+	return tui_run_source(&src, o, err, errlen);
+}
+
+int tui_run_source(const struct tui_source *src, const struct tui_opts *o, char *err, size_t errlen)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK)) {
@@ -504,17 +587,19 @@ int tui_run(struct collector *c, const struct tui_opts *o, char *err, size_t err
 	v->show_all = o->show_all;
 	v->window_idx = 1; /* 5 minutes */
 	v->sort = SORT_NAME;
+	v->remote = src->remote;
 
 	char e2[512];
-	u.host = hostmeter_new(o->host_root, o->interval_s, e2, sizeof e2);
-	if (!u.host)
+	/* Attached to a daemon, this machine's meters would be the wrong host's: the header shows the daemon's. */
+	u.host = src->remote ? NULL : hostmeter_new(o->host_root, o->interval_s, e2, sizeof e2);
+	if (!u.host && !src->remote)
 		log_warn("%s; the header shows no host meters", e2);
-	u.logs = logs_new(o->docker_host, pfd[1], e2, sizeof e2);
-	if (!u.logs)
+	u.logs = src->remote ? NULL : logs_new(o->docker_host, pfd[1], e2, sizeof e2);
+	if (!u.logs && !src->remote)
 		log_warn("%s; the l key is off", e2);
 	struct feeder f;
 	memset(&f, 0, sizeof f);
-	f.c = c;
+	f.src = src;
 	f.wake_fd = pfd[1];
 	pthread_mutex_init(&f.lock, NULL);
 	int prc = pthread_create(&f.thread, NULL, feeder_main, &f);
@@ -586,6 +671,15 @@ int tui_run(struct collector *c, const struct tui_opts *o, char *err, size_t err
 			if (u.quit)
 				break;
 		}
+		pthread_mutex_lock(&f.lock);
+		if (f.link_changed) {
+			f.link_changed = false;
+			v->remote_down = f.down;
+			snprintf(v->remote_error, sizeof v->remote_error, "%s", f.why);
+			v->remote_down_since_ms = f.down_since_ms;
+			u.dirty = true;
+		}
+		pthread_mutex_unlock(&f.lock);
 		/* Keys first: 'p' may just have resumed, and then the newest snapshot is wanted at once. */
 		if (!v->paused) {
 			struct snapshot *s = feeder_take(&f);
@@ -605,6 +699,8 @@ int tui_run(struct collector *c, const struct tui_opts *o, char *err, size_t err
 	pthread_mutex_lock(&f.lock);
 	f.stop = true;
 	pthread_mutex_unlock(&f.lock);
+	if (src->stop)
+		src->stop(src->ctx);
 	pthread_join(f.thread, NULL);
 	snapshot_unref(f.pending);
 	pthread_mutex_destroy(&f.lock);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "collector.h"
 #include "config.h"
@@ -24,8 +25,24 @@ struct tui_opts {
  * resizes, SIGTERM/SIGINT/SIGHUP to quit. */
 void tui_block_signals(void);
 
+/* Where the screen's snapshots come from: this process's collector, or a daemon's HTTP API (--connect). */
+struct tui_source {
+	/* A snapshot newer than after_seq (the caller owns the reference), or NULL after about timeout_ms. Called
+	 * on the feeder thread only. */
+	struct snapshot *(*wait)(void *ctx, uint64_t after_seq, int timeout_ms);
+	/* Any thread: make a wait in progress return soon (NULL: waits end on their own within timeout_ms). */
+	void (*stop)(void *ctx);
+	/* Feeder thread: whether the source answers; the reason into why and since when when it does not. NULL:
+	 * always (a local collector reports its engine inside the snapshots). */
+	bool (*reachable)(void *ctx, char *why, size_t len, int64_t *since_ms);
+	void *ctx;
+	const char *remote; /* the daemon's address for the header; NULL for a local collector */
+};
+
 /* Runs the screen until q or a quit signal; the terminal is restored on return, and also on a crash signal.
  * Returns 0, or -1 with a message in err (e.g. the terminal could not be set up). */
 int tui_run(struct collector *c, const struct tui_opts *o, char *err, size_t errlen);
+/* The same, drawing what src gives: o->docker_host NULL turns the log view off (it needs the engine). */
+int tui_run_source(const struct tui_source *src, const struct tui_opts *o, char *err, size_t errlen);
 
 #endif

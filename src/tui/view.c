@@ -126,3 +126,32 @@ int view_put_fit(struct view *v, int y, int x, int attr, const char *s)
 	buf_free(&b);
 	return x + (w > 0 ? w : 0);
 }
+
+bool view_multi(const struct view *v) { return v->snap && v->snap->nengines > 1; }
+
+unsigned view_engine_of(const struct snapshot *s, const struct snap_container *c)
+{
+	return c->engine < s->nengines ? c->engine : 0;
+}
+
+void view_next_host(struct view *v)
+{
+	if (!view_multi(v)) {
+		v->host_filter[0] = '\0';
+		return;
+	}
+	const struct snapshot *s = v->snap;
+	size_t next = 0; /* every host after the last one */
+	if (v->host_filter[0]) {
+		next = s->nengines; /* a host no longer there: back to all */
+		for (size_t e = 0; e < s->nengines; e++)
+			if (strcmp(s->engines[e].name, v->host_filter) == 0) {
+				next = e + 1;
+				break;
+			}
+	}
+	if (next < s->nengines)
+		snprintf(v->host_filter, sizeof v->host_filter, "%s", s->engines[next].name);
+	else
+		v->host_filter[0] = '\0';
+}

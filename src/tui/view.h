@@ -14,13 +14,14 @@
 enum sort_key { SORT_NAME = 0, SORT_STATUS, SORT_CPU, SORT_MEM, SORT_RESP, SORT_RESTARTS, SORT_NET, SORT_BLOCK,
 	        SORT_PIDS, SORT_COUNT };
 
-enum row_kind { ROW_CONTAINER = 0, ROW_GROUP };
+enum row_kind { ROW_CONTAINER = 0, ROW_GROUP, ROW_HOST /* several engines: a host's header row */ };
 
 struct row {
 	enum row_kind kind;
 	size_t idx;          /* into snap->c for ROW_CONTAINER */
 	const char *group;   /* compose project (borrowed from the snapshot), "" for none */
 	int members;         /* ROW_GROUP: containers in it */
+	unsigned engine;     /* the engine (index into snap->engines) the row belongs to; ROW_HOST: that engine */
 };
 
 /* Where each table column starts and how wide it is, for this terminal width (0 = not shown). */
@@ -74,6 +75,14 @@ struct view {
 	char logs_error[256];
 
 	struct colgeom col;
+
+	/* several engines (issue 10) and the daemon's API as the source (--connect) */
+	char host_filter[256];      /* show only this host's containers; "" = every host */
+	char sel_host[256];         /* the selection is on this host's header row (sel_id, sel_group empty then) */
+	const char *remote;         /* the daemon's URL when drawing from it (--connect), else NULL */
+	bool remote_down;           /* the daemon did not answer the last round: the picture is its last one */
+	char remote_error[512];     /* why (untrusted text) */
+	int64_t remote_down_since_ms;
 };
 
 extern const int view_windows_s[4];
@@ -96,6 +105,13 @@ const struct snap_container *view_selected(const struct view *v);
 void view_put(int y, int x, int attr, const char *s);
 /* Draws untrusted or long text at x, cut at the right edge; returns the column after it. */
 int view_put_fit(struct view *v, int y, int x, int attr, const char *s);
+
+/* Whether the snapshot covers several engines (hosts are then grouped, filtered and shown per engine). */
+bool view_multi(const struct view *v);
+/* Moves the host filter to the next host (every host, then each engine in turn). */
+void view_next_host(struct view *v);
+/* The engine a container is drawn under (its index, or 0 when that index is out of range). */
+unsigned view_engine_of(const struct snapshot *s, const struct snap_container *c);
 
 /* table.c */
 int table_build(struct view *v);          /* filter, sort, group: fills v->rows; 0 or -1 (ENOMEM) */

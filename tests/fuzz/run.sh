@@ -41,7 +41,7 @@ for name; do
 	mkdir -p "$work/$name"
 	rm -f "$work/$name"-crash-* "$work/$name"-leak-* "$work/$name"-timeout-* "$work/$name"-oom-*
 	case $name in
-	engine_*) dict=$src/json.dict ;;
+	engine_*|remote) dict=$src/json.dict ;;
 	config) dict=$src/config.dict ;;
 	alertlog) dict=$src/logfmt.dict ;;
 	csv) dict=$src/csv.dict ;;
