@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum source_kind { SOURCE_AUTO = 0, SOURCE_CGROUP, SOURCE_API };
@@ -84,6 +85,13 @@ struct config {
 	char *pg_url;       /* libpq connection string without a password; "" = no database */
 	char *pg_url_file;  /* file holding the connection string (a Docker secret; may hold a password) */
 	long pg_buffer_rows; /* rows kept while the database is unreachable */
+	/* many daemons into one PostgreSQL, report --from-pg, notifier HA (issue 10; pgsink.c, reportpg.c,
+	 * notifyha.c) */
+	char *pg_retention;    /* "0" or a duration: rows older than this are deleted */
+	bool report_pg;        /* lookout report --from-pg */
+	char *report_hosts;    /* report --from-pg: comma-separated host labels; "" = all */
+	int notify_ha;         /* 0 off, 1 pg */
+	char *notify_ha_group; /* advisory-lock group name */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),
@@ -109,5 +117,9 @@ const char *config_key_type(size_t i);   /* "seconds", "bool", "int", "enum", "l
 void config_key_range(size_t i, double *min, double *max);
 const char *config_key_choices(size_t i);
 const char *config_key_default(size_t i);
+
+/* LOOKOUT_PG_RETENTION: "0" (keep forever: *ms = 0) or a duration (90d, 2w, 36h, 1h30m) of at least a
+ * minute, in *ms. 0 or -1. */
+int config_parse_retention(const char *s, int64_t *ms);
 
 #endif
