@@ -6,6 +6,7 @@
 #include "notifyha.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -484,7 +485,13 @@ int notifyha_start(const struct config *cfg, struct notifyha **out, char *err, s
 	h->match_ms = (int64_t)(cfg->interval_s * 3000) + 2000;
 	h->state = HA_NODB;
 	h->nodb_since_ns = now_mono_ns();
+	/* The thread starts with every signal blocked: the process's own thread takes them (SIGTERM must reach
+	 * the daemon's sigwait, not end the process here). */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int e = pthread_create(&h->thr, NULL, thread_main, h);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e) {
 		snprintf(err, errlen, "cannot start the notifier HA thread: %s", strerror(e));
 		ha_free(h);
