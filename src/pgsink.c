@@ -137,7 +137,7 @@ static int format_sample(struct buf *b, const struct snapshot *s, const struct s
 	bool mm = c->have_metrics;
 	int rc = buf_puts(b, fmt_iso8601_ms(s->tick_wall_ms ? s->tick_wall_ms : s->wall_ms, ts, sizeof ts));
 	rc |= buf_puts(b, "\t");
-	rc |= copy_text(b, s->host);
+	rc |= copy_text(b, snapshot_host_of(s, c)); /* the container's engine: one process may watch several */
 	rc |= buf_puts(b, "\t");
 	rc |= copy_text(b, in->id);
 	rc |= buf_puts(b, "\t");
@@ -305,6 +305,9 @@ static void feed(struct pgsink *p, struct feed_state *f, const struct snapshot *
 	if (first < s->nrecent_alerts) {
 		buf_reset(&f->lines);
 		for (size_t i = first; i < s->nrecent_alerts; i++)
+			/* MULTI: once struct alert_transition carries its engine's host label, this becomes
+			 *     pgsink_format_alert(&f->lines, s->recent_alerts[i].host, &s->recent_alerts[i])
+			 * — until then every transition is of the snapshot's (only) engine. */
 			if (pgsink_format_alert(&f->lines, s->host, &s->recent_alerts[i]))
 				log_error("PostgreSQL: out of memory formatting an alert row");
 		enqueue_lines(p, ITEM_ALERT, &f->lines);
