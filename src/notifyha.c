@@ -35,6 +35,8 @@ struct hamsg {
 	struct hakey *keys;
 	size_t nkeys;
 	bool recorded; /* every alert of it is in notify_sent: another instance emailed it */
+	bool mine;     /* queued while this instance was the active one: only it can have sent it, so it is not
+	                * looked up (a later episode within the match window is not taken for an earlier one) */
 };
 
 struct harec {
@@ -126,6 +128,7 @@ void notifyha_queued(struct notifyha *h, const char *msg_id, const struct email_
 	snprintf(m->id, sizeof m->id, "%s", msg_id);
 	m->keys = keys;
 	m->nkeys = n;
+	m->mine = h->state == HA_ACTIVE;
 	pthread_cond_signal(&h->cv); /* a standby looks it up at once */
 	pthread_mutex_unlock(&h->mu);
 }
@@ -276,12 +279,12 @@ static int refresh_held(struct notifyha *h)
 	pthread_mutex_lock(&h->mu);
 	size_t n = 0;
 	for (size_t i = 0; i < h->nmsgs; i++)
-		n += !h->msgs[i].recorded;
+		n += !h->msgs[i].recorded && !h->msgs[i].mine;
 	char (*ids)[80] = n ? calloc(n, sizeof *ids) : NULL;
 	struct hamsg *copies = n ? calloc(n, sizeof *copies) : NULL;
 	size_t k = 0;
 	for (size_t i = 0; ids && copies && i < h->nmsgs; i++) {
-		if (h->msgs[i].recorded)
+		if (h->msgs[i].recorded || h->msgs[i].mine)
 			continue;
 		struct hakey *keys = malloc(h->msgs[i].nkeys * sizeof *keys);
 		if (!keys)
