@@ -205,8 +205,11 @@ void notifyha_done(struct notifyha *h, const char *msg_id, bool sent)
 
 /* ---- the thread: connection, lock, records ---------------------------------------------------------------- */
 
-static void disconnect(struct notifyha *h, const char *why)
+/* why may point into the connection's own buffer (PQerrorMessage): it is copied before the connection goes. */
+static void disconnect(struct notifyha *h, const char *why_in_conn)
 {
+	char why[512];
+	pgconn_one_line(why_in_conn, why, sizeof why);
 	PQfinish(h->conn);
 	h->conn = NULL;
 	pthread_mutex_lock(&h->mu);
