@@ -29,7 +29,7 @@ pg_require
 command -v openssl >/dev/null 2>&1 || { echo "1..0 # SKIP openssl not installed"; exit 0; }
 
 IMAGE=lookout-test/busybox:latest
-plan 21
+plan 22
 
 W=$(mktemp -d /tmp/lookout-notify-ha.XXXXXX) || bail "mktemp failed"
 APID= BPID=
@@ -153,7 +153,12 @@ ok $? "with the database down the alert is still emailed"
 SENT_AT=$(date +%s.%N)
 check "the log says it sends without coordination" grep -q 'sending email without coordination' "$B/container_monitor.log"
 waited=$(awk -v a="$STOP_AT" -v b="$SENT_AT" 'BEGIN { printf "%.1f", b - a }')
-diag "sent $waited s after the container stopped (the grace is 10 s)"
+diag "sent $waited s after the container stopped"
+LOST_AT=$(ts_of "$B/container_monitor.log" 'notifier HA: lost the connection')
+OPEN_AT=$(ts_of "$B/container_monitor.log" 'sending email without coordination')
+grace=$(awk -v a="$LOST_AT" -v b="$OPEN_AT" 'BEGIN { printf "%.2f", b - a }')
+ok "$(awk -v d="$grace" 'BEGIN { print (d >= 9.9 && d <= 30) ? 0 : 1 }')" \
+	"it sent on its own only after the 10 s grace ($grace s from losing the database, by its own log)"
 pg_start || bail "PostgreSQL would not start again"
 poll_until "[ \"\$(pg_psql \"SELECT count(*) FROM notify_sent WHERE container = 'ha-5'\" lookout)\" -ge 1 ]" 30
 ok $? "once the database is back the email sent meanwhile is recorded"
