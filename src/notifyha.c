@@ -354,6 +354,11 @@ static void round_once(struct notifyha *h)
 			             h->desc, err, NOTIFYHA_FAILOPEN_MS / 1000);
 			return;
 		}
+		/* A database that hangs rather than fails must not hold up the records (nor the stop) for long. */
+		if (pgconn_exec(h->conn, "SET statement_timeout = 5000", err, sizeof err)) {
+			disconnect(h, err);
+			return;
+		}
 		log_complain_clear(&h->conn_complaint, "notifier HA: connected to PostgreSQL at %s again", h->desc);
 		log_info("notifier HA: connected to PostgreSQL at %s (group \"%s\", instance %s)", h->desc, h->group,
 		         h->instance);

@@ -684,9 +684,11 @@ static void retain_round(struct pgsink *p)
 	p->retention_deleted += (uint64_t)total;
 	pthread_mutex_unlock(&p->lock);
 	html_fmt_duration(p->retention_ms, keep, sizeof keep);
-	log_info("PostgreSQL retention: deleted %lld rows older than %s (%lld samples, %lld alert transitions, %lld "
-	         "sent-email records, %lld containers) in %.1f s",
-	         total, keep, n[0], n[1], n[2], n[3], (double)(now_mono_ns() - t0) / 1e9);
+	/* Every 5 minutes: a round that found nothing to delete is not worth a line at info level. */
+	log_msg(total ? LOG_INFO : LOG_DEBUG,
+	        "PostgreSQL retention: deleted %lld rows older than %s (%lld samples, %lld alert transitions, %lld "
+	        "sent-email records, %lld containers) in %.1f s",
+	        total, keep, n[0], n[1], n[2], n[3], (double)(now_mono_ns() - t0) / 1e9);
 }
 
 static void *retainer_main(void *arg)
