@@ -5,6 +5,7 @@
 -- samples: one row per watched container per tick, the same columns as metrics.csv.
 -- alerts:  one row per alert transition, the same fields as container_alerts.log.
 -- containers: every container seen, per host, with its latest name and image.
+-- notify_sent: the emails sent by the notifier in high-availability mode (LOOKOUT_NOTIFY_HA=pg).
 -- The host column is the Docker engine's host name, so several lookouts can write to one database.
 
 CREATE TABLE IF NOT EXISTS containers (
@@ -44,8 +45,12 @@ CREATE TABLE IF NOT EXISTS samples (
 -- Time-range queries per container ("web's CPU over the last hour"); unique, so a batch written again
 -- after a lost COMMIT acknowledgement adds nothing twice.
 CREATE UNIQUE INDEX IF NOT EXISTS samples_container_ts ON samples (host, container_id, ts);
--- Time-range queries over every container ("what happened at 14:05").
+-- Time-range queries over every container ("what happened at 14:05"), and the retention job's deletes.
 CREATE INDEX IF NOT EXISTS samples_ts ON samples (ts);
+-- One host over time, when many daemons share the database ("everything on web-3 last night", and
+-- lookout report --from-pg --report-host). The latest row per container of a host uses samples_container_ts
+-- (DISTINCT ON (host, container_id) ... ORDER BY host, container_id, ts DESC).
+CREATE INDEX IF NOT EXISTS samples_host_ts ON samples (host, ts);
 
 CREATE TABLE IF NOT EXISTS alerts (
     ts              timestamptz NOT NULL,
@@ -64,3 +69,24 @@ CREATE TABLE IF NOT EXISTS alerts (
 CREATE UNIQUE INDEX IF NOT EXISTS alerts_key ON alerts (host, container_id, ts, seq, alert);
 CREATE INDEX IF NOT EXISTS alerts_container_ts ON alerts (host, container, ts);
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts (ts);
+CREATE INDEX IF NOT EXISTS alerts_host_ts ON alerts (host, ts);
+
+-- notify_sent: with LOOKOUT_NOTIFY_HA=pg, one row per alert in an email that an SMTP server accepted (or
+-- refused for good), written by the instance that sent it, so that an instance taking over does not send
+-- it again. An alert is identified by what every instance watching the same engine agrees on: host,
+-- container id, kind, state (firing/resolved) and the start of its episode (since); instances match the
+-- start within a few sampling intervals, as each samples at its own moments.
+CREATE TABLE IF NOT EXISTS notify_sent (
+    host            text        NOT NULL,
+    container_id    text        NOT NULL,
+    alert           text        NOT NULL,
+    state           text        NOT NULL,
+    since           timestamptz NOT NULL,
+    container       text        NOT NULL,
+    message_id      text        NOT NULL,
+    outcome         text        NOT NULL,
+    instance        text        NOT NULL,
+    ts              timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (host, container_id, alert, state, since, message_id)
+);
+CREATE INDEX IF NOT EXISTS notify_sent_ts ON notify_sent (ts);

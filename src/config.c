@@ -305,6 +305,32 @@ static const struct key keys[] = {
 	{"LOOKOUT_CONNECT_TOKEN_FILE", "connect-token-file", 0, T_PATH, "", 0, 0, NULL, "FILE",
 	 "Dashboard with --connect: read that token from this file instead; wins over LOOKOUT_CONNECT_TOKEN.",
 	 OFF(connect_token_file)},
+	/* ---- many daemons into one PostgreSQL, report --from-pg, notifier HA (issue 10; pgsink.c, reportpg.c,
+	 * notifyha.c) ---- */
+	{"LOOKOUT_PG_RETENTION", "pg-retention", 0, T_STRING, "0", 0, 0, NULL, "DURATION",
+	 "Daemon: delete rows older than this from the PostgreSQL tables (90d, 2w, 36h; 0: keep everything). One "
+	 "daemon at a time does it (an advisory lock), at start and then every 5 minutes, in batches of 5000 rows "
+	 "so that inserts never wait long.",
+	 OFF(pg_retention)},
+	{"LOOKOUT_REPORT_PG", "from-pg", 0, T_BOOL, "false", 0, 0, NULL, NULL,
+	 "lookout report: read the history of every host from the PostgreSQL database (LOOKOUT_PG_URL or "
+	 "LOOKOUT_PG_URL_FILE) instead of OUTPUT_DIR's files; containers are named HOST/NAME. Exit status 1 when "
+	 "the database cannot be reached or holds no lookout tables.",
+	 OFF(report_pg)},
+	{"LOOKOUT_REPORT_HOST", "report-host", 0, T_STRING, "", 0, 0, NULL, "HOSTS",
+	 "lookout report --from-pg: only these hosts (comma-separated host labels, as in the host column). Empty: "
+	 "every host.",
+	 OFF(report_hosts)},
+	{"LOOKOUT_NOTIFY_HA", "notify-ha", 0, T_ENUM, "off", 0, 0, "off|pg", "MODE",
+	 "Email alerts from two or more lookouts watching the same engines, without duplicates: pg makes only the "
+	 "instance holding a PostgreSQL advisory lock (on the database of LOOKOUT_PG_URL / LOOKOUT_PG_URL_FILE) "
+	 "send, records every email in that database, and lets a standby take over within seconds when the "
+	 "active one dies. off: every instance sends on its own.",
+	 OFF(notify_ha)},
+	{"LOOKOUT_NOTIFY_HA_GROUP", "notify-ha-group", 0, T_STRING, "lookout", 0, 0, NULL, "NAME",
+	 "With LOOKOUT_NOTIFY_HA=pg: instances with the same group name share one lock (one of them sends); use "
+	 "another name for another set of engines sharing the database.",
+	 OFF(notify_ha_group)},
 };
 #define NKEYS ARRAY_LEN(keys)
 
@@ -524,6 +550,12 @@ static bool fmt_report_time(const char *v)
 	return !*v || report_parse_time(v, now_wall_ms(), &t) == 0;
 }
 
+static bool fmt_pg_retention(const char *v)
+{
+	int64_t ms;
+	return config_parse_retention(v, &ms) == 0;
+}
+
 static const struct {
 	size_t offset;
 	bool (*ok)(const char *v);
@@ -543,6 +575,8 @@ static const struct {
 	{OFF(report_since), fmt_report_time, "an ISO 8601 time (2026-11-24T05:00:00Z) or a relative one (-2h, 1d)"},
 	{OFF(report_until), fmt_report_time, "an ISO 8601 time (2026-11-24T05:00:00Z) or a relative one (-2h, 1d)"},
 	{OFF(connect), fmt_http_url, "a lookout daemon's http:// or https:// address (http://127.0.0.1:8000)"},
+	{OFF(pg_retention), fmt_pg_retention, "0 (keep everything) or a duration (90d, 2w, 36h, 30m)"},
+	{OFF(notify_ha_group), fmt_nonempty, "a name (not empty)"},
 };
 
 /* 0, or -1 with what is allowed in expected. */
@@ -1245,4 +1279,17 @@ void config_print_example(FILE *out)
 			fprintf(out, "# Allowed: %s. No flag: environment, env file or this file only.\n", allowed);
 		fprintf(out, "#%s = %s\n", k->name, k->def);
 	}
+}
+
+int config_parse_retention(const char *s, int64_t *ms)
+{
+	*ms = 0;
+	if (!s || strcmp(s, "0") == 0)
+		return 0;
+	/* A length ago, measured from time 0: a negative time whose size is the duration (not a date, not "now"). */
+	int64_t t;
+	if (!*s || *s == '-' || report_parse_time(s, 0, &t) || t > -60000)
+		return -1;
+	*ms = -t;
+	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum source_kind { SOURCE_AUTO = 0, SOURCE_CGROUP, SOURCE_API };
@@ -95,6 +96,13 @@ struct config {
 	char *connect;            /* "http://HOST:PORT" of a daemon's HTTP server; "" = watch the engine */
 	char *connect_token;      /* secret: environment or config file only */
 	char *connect_token_file; /* a file holding that token */
+	/* many daemons into one PostgreSQL, report --from-pg, notifier HA (issue 10; pgsink.c, reportpg.c,
+	 * notifyha.c) */
+	char *pg_retention;    /* "0" or a duration: rows older than this are deleted */
+	bool report_pg;        /* lookout report --from-pg */
+	char *report_hosts;    /* report --from-pg: comma-separated host labels; "" = all */
+	int notify_ha;         /* 0 off, 1 pg */
+	char *notify_ha_group; /* advisory-lock group name */
 };
 
 /* Loads the configuration from argv, the environment (envp-style, NULL = the process environment),
@@ -120,5 +128,9 @@ const char *config_key_type(size_t i);   /* "seconds", "bool", "int", "enum", "l
 void config_key_range(size_t i, double *min, double *max);
 const char *config_key_choices(size_t i);
 const char *config_key_default(size_t i);
+
+/* LOOKOUT_PG_RETENTION: "0" (keep forever: *ms = 0) or a duration (90d, 2w, 36h, 1h30m) of at least a
+ * minute, in *ms. 0 or -1. */
+int config_parse_retention(const char *s, int64_t *ms);
 
 #endif

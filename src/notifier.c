@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mail.h"
 #include "notify.h"
+#include "notifyha.h"
 #include "silence.h"
 #include "util.h"
 
@@ -79,6 +80,7 @@ struct notifier {
 	bool loop_started, mail_started;
 	struct complaint read_complaint, parse_complaint, state_complaint;
 	unsigned rng;
+	struct notifyha *ha; /* LOOKOUT_NOTIFY_HA=pg: whether this instance sends (notifyha.c); NULL: always */
 };
 
 /* ---- helpers ----------------------------------------------------------------------------------------- */
@@ -471,6 +473,7 @@ static void enqueue(struct notifier *n, const struct email_item *items, size_t c
 		m.rcpt = rc.data;
 		n->out = grown;
 		n->out[n->nout++] = m;
+		notifyha_queued(n->ha, m.id, items, count);
 		struct buf subj;
 		buf_init(&subj);
 		email_subject(&subj, items, count);
@@ -622,6 +625,7 @@ static bool apply_result(struct notifier *n, size_t idx, int attempt, const stru
 		log_error("email %s dropped, the server refused it for good: %s%s%s", id, res->what,
 		          res->fix[0] ? ". Fix: " : "", res->fix);
 	}
+	notifyha_done(n->ha, id, res->status == MAIL_SENT);
 	m = &n->out[idx];
 	outmsg_free(m);
 	memmove(m, m + 1, (n->nout - idx - 1) * sizeof *m);
@@ -667,6 +671,24 @@ static void *mail_main(void *arg)
 				pick = &n->out[i];
 			if (n->out[i].next_ms < next)
 				next = n->out[i].next_ms;
+		}
+		/* High availability: another lookout may be the one that sends, or may have sent this already. */
+		if (pick && n->ha) {
+			char why[256];
+			enum notifyha_verdict v = notifyha_gate(n->ha, pick->id, pick->created_ms, now, why, sizeof why);
+			if (v == NOTIFYHA_HOLD) {
+				pick->next_ms = now + NOTIFYHA_HOLD_RETRY_MS;
+				continue;
+			}
+			if (v == NOTIFYHA_DROP) {
+				log_info("email %s not sent by this lookout: %s", pick->id, why);
+				size_t i = (size_t)(pick - n->out);
+				outmsg_free(pick);
+				memmove(pick, pick + 1, (n->nout - i - 1) * sizeof *pick);
+				n->nout--;
+				state_save(n);
+				continue;
+			}
 		}
 		if (pick && now < n->last_send_ms + SEND_SPACING_MS) {
 			next = n->last_send_ms + SEND_SPACING_MS;
@@ -771,6 +793,7 @@ static void notifier_free(struct notifier *n)
 		close(n->wake[1]);
 	if (n->lock_fd >= 0)
 		close(n->lock_fd); /* the lock goes with it; the file stays (removing it would race a new notifier) */
+	notifyha_stop(n->ha); /* after the last record of sent email: its lock is released last */
 	pthread_mutex_destroy(&n->mu);
 	pthread_cond_destroy(&n->mail_cv);
 	free(n);
@@ -859,6 +882,10 @@ struct notifier *notifier_start(const struct config *cfg, const char *log_path, 
 	int lk = take_lock(n, err, errlen);
 	if (lk) {
 		*fail_status = lk == -2 ? 2 : 1;
+		goto fail;
+	}
+	if (notifyha_start(cfg, &n->ha, err, errlen)) {
+		*fail_status = 2;
 		goto fail;
 	}
 	struct follow_pos pos = {0, 0, 0};

@@ -15,14 +15,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "html.h"
 #include "log.h"
-#include "src/pgschema.h" /* pgsink_schema_sql: data/schema.sql as a C string, generated at build time */
+#include "pgconn.h"
 
 #define BATCH_MAX_ROWS 5000
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 15000
 #define STOP_FLUSH_MS 10000
 #define REJECT_TRIES 3
+#define RETENTION_EVERY_MS (5 * 60 * 1000)
+#define RETENTION_BATCH 5000
+#define RETENTION_LOCK "7370566851138" /* one daemon at a time deletes (pg_try_advisory_lock) */
 
 enum item_kind { ITEM_SAMPLE = 0, ITEM_ALERT };
 
@@ -50,6 +54,13 @@ struct pgsink {
 
 	pthread_t feeder, writer;
 	bool feeder_started, writer_started;
+
+	/* the retention thread (LOOKOUT_PG_RETENTION): its own connection, so deletes never hold up the writer */
+	int64_t retention_ms; /* 0: keep everything */
+	pthread_t retainer;
+	pthread_cond_t retain_wake; /* CLOCK_MONOTONIC */
+	bool retainer_started, retainer_stop;
+	uint64_t retention_deleted;
 
 	/* writer thread only */
 	PGconn *conn;
@@ -126,7 +137,7 @@ static int format_sample(struct buf *b, const struct snapshot *s, const struct s
 	bool mm = c->have_metrics;
 	int rc = buf_puts(b, fmt_iso8601_ms(s->tick_wall_ms ? s->tick_wall_ms : s->wall_ms, ts, sizeof ts));
 	rc |= buf_puts(b, "\t");
-	rc |= copy_text(b, s->host);
+	rc |= copy_text(b, snapshot_host_of(s, c)); /* the container's engine: one process may watch several */
 	rc |= buf_puts(b, "\t");
 	rc |= copy_text(b, in->id);
 	rc |= buf_puts(b, "\t");
@@ -294,7 +305,8 @@ static void feed(struct pgsink *p, struct feed_state *f, const struct snapshot *
 	if (first < s->nrecent_alerts) {
 		buf_reset(&f->lines);
 		for (size_t i = first; i < s->nrecent_alerts; i++)
-			if (pgsink_format_alert(&f->lines, s->host, &s->recent_alerts[i]))
+			if (pgsink_format_alert(&f->lines, s->recent_alerts[i].host[0] ? s->recent_alerts[i].host : s->host,
+			                        &s->recent_alerts[i]))
 				log_error("PostgreSQL: out of memory formatting an alert row");
 		enqueue_lines(p, ITEM_ALERT, &f->lines);
 		f->alert_seq = s->recent_alerts[s->nrecent_alerts - 1].seq;
@@ -346,92 +358,23 @@ static void *feeder_main(void *arg)
 
 /* ---- the writer thread --------------------------------------------------------------------------- */
 
-/* libpq's messages end in a newline and may span lines: one line for the log. */
-static const char *one_line(const char *msg, char *out, size_t len)
-{
-	size_t j = 0;
-	for (const char *s = msg ? msg : ""; *s && j + 1 < len; s++) {
-		if (*s == '\n' || *s == '\r') {
-			while (s[1] == '\n' || s[1] == '\r' || s[1] == '\t' || s[1] == ' ')
-				s++;
-			if (s[1] && j + 2 < len) {
-				out[j++] = ';';
-				out[j++] = ' ';
-			}
-		} else
-			out[j++] = *s == '\t' ? ' ' : *s;
-	}
-	while (j > 0 && (out[j - 1] == ' ' || out[j - 1] == ';'))
-		j--;
-	out[j] = '\0';
-	return out;
-}
-
-static int exec_ok(PGconn *conn, const char *sql, char *err, size_t errlen)
-{
-	PGresult *r = PQexec(conn, sql);
-	ExecStatusType st = PQresultStatus(r);
-	int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
-	if (rc) {
-		char line[512];
-		snprintf(err, errlen, "%s", one_line(PQresultErrorMessage(r), line, sizeof line));
-		if (!*err)
-			snprintf(err, errlen, "%s", one_line(PQerrorMessage(conn), line, sizeof line));
-	}
-	PQclear(r);
-	return rc;
-}
-
-/* The server's notices and warnings go to the log, never to standard error. */
-static void on_notice(void *arg, const char *message)
-{
-	(void)arg;
-	char line[512];
-	log_warn("PostgreSQL says: %s", one_line(message, line, sizeof line));
-}
+#define one_line pgconn_one_line
+#define exec_ok pgconn_exec
 
 /* Connects, makes the schema and this session's staging tables. 0, or -1 with a message. */
 static int writer_connect(struct pgsink *p, char *err, size_t errlen)
 {
-	/* Entries before dbname are defaults the connection string may override; the string expands in place. */
-	const char *const keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
-	                            "fallback_application_name", "dbname", NULL};
-	const char *const vals[] = {"5", "15", "5", "3", "lookout", p->conninfo, NULL};
-	PGconn *conn = PQconnectdbParams(keys, vals, 1);
-	char line[512];
-	if (!conn) {
-		snprintf(err, errlen, "out of memory");
+	PGconn *conn = pgconn_open(p->conninfo, true, err, errlen);
+	if (!conn)
 		return -1;
-	}
-	if (PQstatus(conn) != CONNECTION_OK) {
-		snprintf(err, errlen, "%s", one_line(PQerrorMessage(conn), line, sizeof line));
-		PQfinish(conn);
-		return -1;
-	}
-	PQsetNoticeProcessor(conn, on_notice, NULL);
-	struct buf sql;
-	buf_init(&sql);
-	/* Serialised by an advisory lock so that hosts starting together do not race on CREATE IF NOT EXISTS. */
-	int rc = buf_puts(&sql, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET client_min_messages = warning;\n"
-	                        "BEGIN; SELECT pg_advisory_xact_lock(7370566851137);\n");
-	rc |= buf_puts(&sql, pgsink_schema_sql);
-	rc |= buf_puts(&sql, "\nCOMMIT;\n"
-	                     "CREATE TEMP TABLE lookout_samples_in (LIKE samples) ON COMMIT DELETE ROWS;\n"
-	                     "CREATE TEMP TABLE lookout_alerts_in (LIKE alerts) ON COMMIT DELETE ROWS;\n");
-	if (rc) {
-		snprintf(err, errlen, "out of memory");
-		buf_free(&sql);
-		PQfinish(conn);
-		return -1;
-	}
 	char why[400];
-	if (exec_ok(conn, sql.data, why, sizeof why)) {
-		snprintf(err, errlen, "creating the schema failed: %s", why);
-		buf_free(&sql);
+	if (exec_ok(conn, "CREATE TEMP TABLE lookout_samples_in (LIKE samples) ON COMMIT DELETE ROWS;\n"
+	                  "CREATE TEMP TABLE lookout_alerts_in (LIKE alerts) ON COMMIT DELETE ROWS;\n",
+	            why, sizeof why)) {
+		snprintf(err, errlen, "creating the staging tables failed: %s", why);
 		PQfinish(conn);
 		return -1;
 	}
-	buf_free(&sql);
 	p->conn = conn;
 	return 0;
 }
@@ -663,6 +606,110 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* ---- the retention thread ------------------------------------------------------------------------ */
+
+static bool retainer_stopping(struct pgsink *p)
+{
+	pthread_mutex_lock(&p->lock);
+	bool stop = p->retainer_stop;
+	pthread_mutex_unlock(&p->lock);
+	return stop;
+}
+
+/* Deletes the rows of one table older than the cutoff in batches, each its own short transaction, so that
+ * no insert waits behind a long delete. The count, or -1 with a message. */
+static long long retain_table(struct pgsink *p, PGconn *conn, const char *table, const char *col, char *err,
+                              size_t errlen)
+{
+	char sql[512];
+	snprintf(sql, sizeof sql,
+	         "DELETE FROM %s WHERE ctid = ANY(ARRAY(SELECT ctid FROM %s WHERE %s < now() - interval '%lld "
+	         "milliseconds' LIMIT %d))",
+	         table, table, col, (long long)p->retention_ms, RETENTION_BATCH);
+	long long total = 0;
+	for (;;) {
+		PGresult *r = PQexec(conn, sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			char line[512];
+			snprintf(err, errlen, "%s", pgconn_one_line(PQresultErrorMessage(r), line, sizeof line));
+			PQclear(r);
+			return -1;
+		}
+		long long n = atoll(PQcmdTuples(r));
+		PQclear(r);
+		total += n;
+		if (n < RETENTION_BATCH || retainer_stopping(p))
+			return total;
+	}
+}
+
+/* One round: under the advisory lock (another daemon holding it is doing the same job: skip). */
+static void retain_round(struct pgsink *p)
+{
+	char err[512];
+	PGconn *conn = pgconn_open(p->conninfo, true, err, sizeof err);
+	if (!conn) {
+		log_debug("PostgreSQL retention: cannot connect (%s); next round in %d min", err, RETENTION_EVERY_MS / 60000);
+		return;
+	}
+	PGresult *r = PQexec(conn, "SELECT pg_try_advisory_lock(" RETENTION_LOCK ")");
+	bool mine = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (!mine) {
+		log_debug("PostgreSQL retention: another lookout is deleting old rows; skipped this round");
+		PQfinish(conn);
+		return;
+	}
+	static const char *const tables[][2] = {
+		{"samples", "ts"}, {"alerts", "ts"}, {"notify_sent", "ts"}, {"containers", "last_seen"}};
+	long long n[4] = {0, 0, 0, 0};
+	int64_t t0 = now_mono_ns();
+	for (size_t i = 0; i < ARRAY_LEN(tables) && !retainer_stopping(p); i++) {
+		n[i] = retain_table(p, conn, tables[i][0], tables[i][1], err, sizeof err);
+		if (n[i] < 0) {
+			log_error("PostgreSQL retention: deleting old rows of %s failed: %s", tables[i][0], err);
+			n[i] = 0;
+			break;
+		}
+	}
+	/* Closing the session releases the lock too; unlocking first keeps that explicit. */
+	r = PQexec(conn, "SELECT pg_advisory_unlock(" RETENTION_LOCK ")");
+	PQclear(r);
+	PQfinish(conn);
+	char keep[32];
+	long long total = n[0] + n[1] + n[2] + n[3];
+	pthread_mutex_lock(&p->lock);
+	p->retention_deleted += (uint64_t)total;
+	pthread_mutex_unlock(&p->lock);
+	html_fmt_duration(p->retention_ms, keep, sizeof keep);
+	/* Every 5 minutes: a round that found nothing to delete is not worth a line at info level. */
+	log_msg(total ? LOG_INFO : LOG_DEBUG,
+	        "PostgreSQL retention: deleted %lld rows older than %s (%lld samples, %lld alert transitions, %lld "
+	        "sent-email records, %lld containers) in %.1f s",
+	        total, keep, n[0], n[1], n[2], n[3], (double)(now_mono_ns() - t0) / 1e9);
+}
+
+static void *retainer_main(void *arg)
+{
+	struct pgsink *p = arg;
+	/* The first round soon after the start (the writer makes the schema first), then every 5 minutes. */
+	int64_t next = now_mono_ns() + 2000000000LL;
+	pthread_mutex_lock(&p->lock);
+	while (!p->retainer_stop) {
+		if (now_mono_ns() < next) {
+			struct timespec ts = {next / 1000000000LL, next % 1000000000LL};
+			pthread_cond_timedwait(&p->retain_wake, &p->lock, &ts);
+			continue;
+		}
+		pthread_mutex_unlock(&p->lock);
+		retain_round(p);
+		next = now_mono_ns() + (int64_t)RETENTION_EVERY_MS * 1000000;
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
 /* ---- start and stop ------------------------------------------------------------------------------ */
 
 static void pgsink_free(struct pgsink *p)
@@ -680,44 +727,30 @@ static void pgsink_free(struct pgsink *p)
 		free(p->conninfo);
 	}
 	pthread_cond_destroy(&p->wake);
+	pthread_cond_destroy(&p->retain_wake);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
-}
-
-/* The connection string from LOOKOUT_PG_URL_FILE: the file's text without surrounding blanks. */
-static char *read_conninfo_file(const char *path, char *err, size_t errlen)
-{
-	size_t len;
-	char *text = read_file(path, &len);
-	if (!text) {
-		snprintf(err, errlen, "cannot read LOOKOUT_PG_URL_FILE %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' ' || text[len - 1] == '\t'))
-		text[--len] = '\0';
-	size_t skip = strspn(text, " \t\r\n");
-	memmove(text, text + skip, len - skip + 1);
-	if (!*text) {
-		snprintf(err, errlen, "LOOKOUT_PG_URL_FILE %s is empty", path);
-		free(text);
-		return NULL;
-	}
-	return text;
 }
 
 int pgsink_start(const struct config *cfg, struct collector *c, struct pgsink **out, char *err, size_t errlen)
 {
 	*out = NULL;
-	bool have_url = cfg->pg_url && *cfg->pg_url, have_file = cfg->pg_url_file && *cfg->pg_url_file;
-	if (!have_url && !have_file)
-		return 0;
-	if (have_url && have_file) {
-		snprintf(err, errlen, "LOOKOUT_PG_URL (--pg) and LOOKOUT_PG_URL_FILE are both set: set one");
+	char *conninfo = NULL, desc[512];
+	int have = pgconn_conninfo(cfg, &conninfo, desc, sizeof desc, err, errlen);
+	if (have <= 0)
+		return have;
+	int64_t retention_ms = 0;
+	if (config_parse_retention(cfg->pg_retention, &retention_ms)) {
+		snprintf(err, errlen, "invalid LOOKOUT_PG_RETENTION (--pg-retention): expected 0 or a duration (90d, 2w, 36h)");
+		explicit_bzero(conninfo, strlen(conninfo));
+		free(conninfo);
 		return -1;
 	}
 	struct pgsink *p = calloc(1, sizeof *p);
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
+		explicit_bzero(conninfo, strlen(conninfo));
+		free(conninfo);
 		return -1;
 	}
 	pthread_mutex_init(&p->lock, NULL);
@@ -725,35 +758,14 @@ int pgsink_start(const struct config *cfg, struct collector *c, struct pgsink **
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->wake, &ca);
+	pthread_cond_init(&p->retain_wake, &ca);
 	pthread_condattr_destroy(&ca);
 	buf_init(&p->copy);
 	p->c = c;
 	p->cap = (size_t)cfg->pg_buffer_rows;
-	char why[512];
-	if (have_file) {
-		if (!(p->conninfo = read_conninfo_file(cfg->pg_url_file, err, errlen)))
-			goto fail;
-		if (pgsink_conninfo_check(p->conninfo, p->desc, sizeof p->desc, why, sizeof why) < 0) {
-			snprintf(err, errlen, "LOOKOUT_PG_URL_FILE %s: %s", cfg->pg_url_file, why);
-			goto fail;
-		}
-	} else {
-		int rc = pgsink_conninfo_check(cfg->pg_url, p->desc, sizeof p->desc, why, sizeof why);
-		if (rc < 0) {
-			snprintf(err, errlen, "invalid LOOKOUT_PG_URL (--pg): %s", why);
-			goto fail;
-		}
-		if (rc > 0) {
-			snprintf(err, errlen, "LOOKOUT_PG_URL (--pg) holds a password, which would show in ps and in the "
-			                      "environment of every child: put it in PGPASSWORD or PGPASSFILE (~/.pgpass), "
-			                      "or the whole connection string in a file named by LOOKOUT_PG_URL_FILE");
-			goto fail;
-		}
-		if (!(p->conninfo = strdup(cfg->pg_url))) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-	}
+	p->conninfo = conninfo;
+	p->retention_ms = retention_ms;
+	snprintf(p->desc, sizeof p->desc, "%s", desc);
 	size_t batch = p->cap < BATCH_MAX_ROWS ? p->cap : BATCH_MAX_ROWS;
 	p->ring = calloc(p->cap, sizeof *p->ring);
 	p->inflight = calloc(batch, sizeof *p->inflight);
@@ -767,14 +779,28 @@ int pgsink_start(const struct config *cfg, struct collector *c, struct pgsink **
 		e = pthread_create(&p->feeder, NULL, feeder_main, p);
 		p->feeder_started = !e;
 	}
+	if (!e && p->retention_ms > 0) {
+		e = pthread_create(&p->retainer, NULL, retainer_main, p);
+		p->retainer_started = !e;
+	}
 	if (e) {
 		snprintf(err, errlen, "cannot start the PostgreSQL sink's threads: %s", strerror(e));
 		goto fail;
 	}
-	log_info("PostgreSQL: writing samples and alerts to %s (buffer %zu rows)", p->desc, p->cap);
+	char keep[32] = "forever";
+	if (p->retention_ms > 0)
+		html_fmt_duration(p->retention_ms, keep, sizeof keep);
+	log_info("PostgreSQL: writing samples and alerts to %s (buffer %zu rows, rows kept %s%s)", p->desc, p->cap,
+	         p->retention_ms > 0 ? "for " : "", keep);
 	*out = p;
 	return 0;
 fail:
+	if (p->feeder_started) {
+		pthread_mutex_lock(&p->lock);
+		p->feeder_stop = true;
+		pthread_mutex_unlock(&p->lock);
+		pthread_join(p->feeder, NULL);
+	}
 	if (p->writer_started) {
 		pthread_mutex_lock(&p->lock);
 		p->writer_stop = true;
@@ -793,9 +819,13 @@ void pgsink_stop(struct pgsink *p)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->feeder_stop = true;
+	p->retainer_stop = true;
+	pthread_cond_broadcast(&p->retain_wake);
 	pthread_mutex_unlock(&p->lock);
 	if (p->feeder_started)
 		pthread_join(p->feeder, NULL);
+	if (p->retainer_started)
+		pthread_join(p->retainer, NULL);
 	pthread_mutex_lock(&p->lock);
 	p->writer_stop = true;
 	p->stop_deadline_ns = now_mono_ns() + (int64_t)STOP_FLUSH_MS * 1000000;

@@ -3,6 +3,7 @@
  * text summary and writes the HTML report. It never holds the CSV in memory and never contacts an engine. */
 #include "autoconfig.h"
 #include "report.h"
+#include "reportpg.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -100,6 +101,8 @@ struct report {
 	int64_t first_ms, last_ms; /* over every container */
 	size_t rows, skipped;
 	char csv_path[4096], alerts_path[4096];
+	char source[1024]; /* what the report says it read, when not csv_path (report_set_source) */
+	bool host_prefixed; /* names are HOST/NAME (report_set_host_prefixed) */
 	size_t alert_lines;
 };
 
@@ -149,9 +152,11 @@ static bool selected(const struct report *r, const char *name, const char *id)
 {
 	if (r->o.nnames == 0)
 		return true;
+	/* From PostgreSQL, names are HOST/NAME: a bare container name matches it on every host. */
+	const char *bare = r->host_prefixed && strchr(name, '/') ? strchr(name, '/') + 1 : name;
 	for (size_t i = 0; i < r->o.nnames; i++) {
 		const char *w = r->o.names[i];
-		if (strcmp(w, name) == 0)
+		if (strcmp(w, name) == 0 || strcmp(w, bare) == 0)
 			return true;
 		size_t n = strlen(w);
 		if (id && n >= 4 && strncmp(id, w, n) == 0)
@@ -820,6 +825,27 @@ out:
 	return rc;
 }
 
+int report_count_alert(struct report *r, const char *name, const char *id, enum alert_kind kind, int64_t ts_ms)
+{
+	if (ts_ms < r->o.since_ms || ts_ms >= r->o.until_ms || !selected(r, name, id) || (int)kind < 0 ||
+	    kind >= ALERT_KIND_COUNT)
+		return 0;
+	struct report_container *c = lookup(r, name, true);
+	if (!c)
+		return -1;
+	c->alerts[kind]++;
+	r->alert_lines++;
+	return 0;
+}
+
+void report_set_host_prefixed(struct report *r) { r->host_prefixed = true; }
+const struct report_opts *report_opts_of(const struct report *r) { return &r->o; }
+
+void report_set_source(struct report *r, const char *what)
+{
+	snprintf(r->source, sizeof r->source, "%s", what);
+}
+
 int report_read_alerts(struct report *r, const char *path, char *err, size_t errlen)
 {
 	snprintf(r->alerts_path, sizeof r->alerts_path, "%s", path);
@@ -841,17 +867,13 @@ int report_read_alerts(struct report *r, const char *path, char *err, size_t err
 			break; /* being written */
 		if (alertlog_parse(line, (size_t)n, &t, perr, sizeof perr))
 			continue;
-		if (!t.firing || t.ts_ms < r->o.since_ms || t.ts_ms >= r->o.until_ms ||
-		    !selected(r, t.container, t.container_id))
+		if (!t.firing)
 			continue;
-		struct report_container *c = lookup(r, t.container, true);
-		if (!c) {
+		if (report_count_alert(r, t.container, t.container_id, t.kind, t.ts_ms)) {
 			snprintf(err, errlen, "out of memory");
 			rc = -1;
 			break;
 		}
-		c->alerts[t.kind]++;
-		r->alert_lines++;
 	}
 	if (ferror(f)) {
 		snprintf(err, errlen, "reading %s: %s", path, strerror(errno));
@@ -884,6 +906,8 @@ static void fmt_stat(char *out, size_t len, double v, int decimals, const char *
 		snprintf(out, len, "%.*f%s", decimals, v, suffix);
 }
 
+static const char *report_source(const struct report *r) { return r->source[0] ? r->source : r->csv_path; }
+
 int report_write_text(const struct report *r, FILE *out)
 {
 	char a[32], b[32];
@@ -892,9 +916,9 @@ int report_write_text(const struct report *r, FILE *out)
 	if (r->rows) {
 		fmt_iso8601_ms(r->first_ms, a, sizeof a);
 		fmt_iso8601_ms(r->last_ms, b, sizeof b);
-		fprintf(out, "lookout report: %s, %zu rows from %s to %s\n", r->csv_path, r->rows, a, b);
+		fprintf(out, "lookout report: %s, %zu rows from %s to %s\n", report_source(r), r->rows, a, b);
 	} else
-		fprintf(out, "lookout report: %s: no rows in the window\n", r->csv_path);
+		fprintf(out, "lookout report: %s: no rows in the window\n", report_source(r));
 	if (r->skipped)
 		fprintf(out, "(%zu rows could not be read or were out of time order, and were left out)\n", r->skipped);
 	for (size_t i = 0; i < r->n; i++) {
@@ -1086,7 +1110,7 @@ int report_write_html(const struct report *r, struct buf *b)
 	                       "content=\"width=device-width,initial-scale=1\"><title>lookout report</title><style>%s"
 	                       "</style></head><body><header class=\"top\"><h1>lookout report</h1><span>",
 	                    html_css());
-	rc |= html_escape(b, r->csv_path, 0);
+	rc |= html_escape(b, report_source(r), 0);
 	if (r->rows)
 		rc |= buf_printf(b, "</span><span id=\"range\">%zu rows, %s to %s</span>", r->rows, a, z);
 	else
@@ -1187,22 +1211,38 @@ int report_run(const struct config *cfg)
 		fprintf(stderr, "lookout: --since must be before --until\n");
 		return 2;
 	}
+	if (cfg->report_hosts && *cfg->report_hosts && !cfg->report_pg) {
+		fprintf(stderr, "lookout: --report-host (LOOKOUT_REPORT_HOST) selects hosts in PostgreSQL's history: it "
+		                "needs --from-pg\n");
+		return 2;
+	}
 	struct report *r = report_new(&o);
 	if (!r) {
 		fprintf(stderr, "lookout: out of memory\n");
 		return 1;
 	}
 	int rc = 0;
-	snprintf(path, sizeof path, "%s/metrics.csv", cfg->output_dir);
-	if (report_read_csv(r, path, NULL, err, sizeof err)) {
-		fprintf(stderr, "lookout: %s\n", err);
-		report_free(r);
-		return 1;
-	}
-	snprintf(path, sizeof path, "%s/container_alerts.log", cfg->output_dir);
-	if (report_read_alerts(r, path, err, sizeof err)) {
-		fprintf(stderr, "lookout: %s (alert counts left out)\n", err);
-		rc = 1;
+	if (cfg->report_pg) {
+		report_set_host_prefixed(r);
+		/* The history of every host from PostgreSQL (reportpg.c) instead of this host's files. */
+		int st = reportpg_read(cfg, r, err, sizeof err);
+		if (st) {
+			fprintf(stderr, "lookout: %s\n", err);
+			report_free(r);
+			return st;
+		}
+	} else {
+		snprintf(path, sizeof path, "%s/metrics.csv", cfg->output_dir);
+		if (report_read_csv(r, path, NULL, err, sizeof err)) {
+			fprintf(stderr, "lookout: %s\n", err);
+			report_free(r);
+			return 1;
+		}
+		snprintf(path, sizeof path, "%s/container_alerts.log", cfg->output_dir);
+		if (report_read_alerts(r, path, err, sizeof err)) {
+			fprintf(stderr, "lookout: %s (alert counts left out)\n", err);
+			rc = 1;
+		}
 	}
 	if (report_write_text(r, stdout)) {
 		fprintf(stderr, "lookout: cannot write to standard output\n");

@@ -16,6 +16,7 @@
 #ifndef LOOKOUT_REPORT_H
 #define LOOKOUT_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -77,6 +78,16 @@ int report_read_csv(struct report *r, const char *path, size_t *skipped, char *e
 /* Counts firing transitions per container and kind from the alert log. A missing file is no alerts (0);
  * -1 with a message in err when it cannot be read. */
 int report_read_alerts(struct report *r, const char *path, char *err, size_t errlen);
+
+/* Counts one firing alert of kind on the container name (id may be ""), when ts_ms is in the window and the
+ * container is selected: the alert log's lines and PostgreSQL's rows both come here. 0 or -1 (ENOMEM). */
+int report_count_alert(struct report *r, const char *name, const char *id, enum alert_kind kind, int64_t ts_ms);
+/* What the text and HTML say was read, when it is not a file (e.g. "PostgreSQL host=db dbname=lookout"). */
+void report_set_source(struct report *r, const char *what);
+/* Container names are HOST/NAME (PostgreSQL's history of many hosts): the selected names then also match
+ * the NAME part, on every host. Call before reading. */
+void report_set_host_prefixed(struct report *r);
+const struct report_opts *report_opts_of(const struct report *r); /* the window and names r was made with */
 
 size_t report_count(const struct report *r);
 const struct report_container *report_get(const struct report *r, size_t i); /* sorted by name */

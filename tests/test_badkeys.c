@@ -42,6 +42,8 @@ static const struct {
 	{"LOOKOUT_REPORT_UNTIL", "the end of time"},
 	{"LOOKOUT_CONTEXT", "../etc/passwd"},
 	{"LOOKOUT_CONNECT", "ftp://daemon.example:8000"},
+	{"LOOKOUT_PG_RETENTION", "5 years"},
+	{"LOOKOUT_NOTIFY_HA_GROUP", ""},
 };
 /* Text keys that take any text without control characters (paths, names, ids, secrets). LOOKOUT_PG_URL is
  * parsed by libpq when the daemon starts (exit 2 there), not here: the program may be built without it. */
@@ -51,6 +53,7 @@ static const char *const free_text[] = {
 	"LOOKOUT_SILENCES_FILE", "LOOKOUT_NOTIFY_STATE", "LOOKOUT_NOTIFY_FOLLOW", "HTTP_TOKEN", "HTTP_TOKEN_FILE",
 	"LOOKOUT_REPORT_HTML", "LOOKOUT_PG_URL", "LOOKOUT_PG_URL_FILE",
 	"LOOKOUT_CONNECT_TOKEN", "LOOKOUT_CONNECT_TOKEN_FILE",
+	"LOOKOUT_REPORT_HOST",
 };
 
 /* A TAP comment; control characters (the program's output may hold some) shown as \xNN, on one line. */
