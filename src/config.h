@@ -89,7 +89,7 @@ struct config {
 	char **hosts;       /* "[NAME=]URL" per --host, NULL-terminated; empty = the one engine of DOCKER_HOST */
 	size_t nhosts;
 	/* docker CLI contexts and TLS engines (issue 10; dockerctx.c) */
-	char **contexts;       /* --context NAME (LOOKOUT_CONTEXT), NULL-terminated; today the first one is used */
+	char **contexts;       /* --context NAME (LOOKOUT_CONTEXT), NULL-terminated; one: the engine; several, or with --host: each one more engine labelled by its name */
 	size_t ncontexts;
 	bool docker_host_flag; /* DOCKER_HOST came from --docker-host on the command line (it wins over --context) */
 	/* The dashboard attached to a daemon (issue 10; remote.c) */

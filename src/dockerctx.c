@@ -195,6 +195,45 @@ int docker_context_current(char *name, size_t len, char *err, size_t errlen)
 	return rc;
 }
 
+/* Several engines: each context becomes one more --host entry, "NAME=URL" after the given ones, so every face
+ * (collector, check, dashboard) sees one list. The context's TLS files are registered for its URL. */
+static int append_contexts_as_hosts(struct config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->ncontexts; i++) {
+		struct engine_addr a;
+		char why[900];
+		if (docker_context_resolve(cfg->contexts[i], &a, why, sizeof why)) {
+			snprintf(err, errlen, "--context %s: %s", cfg->contexts[i], why);
+			return -1;
+		}
+		if (!a.url[0]) {
+			snprintf(err, errlen, "--context %s: the default context cannot be one of several engines; give its "
+			         "address with --host", cfg->contexts[i]);
+			return -1;
+		}
+		char label[256];
+		snprintf(label, sizeof label, "%.100s", cfg->contexts[i]);
+		for (char *p = label; *p; p++)
+			if (*p == '+') /* allowed in a context name, not in a host label */
+				*p = '_';
+		size_t len = strlen(label) + 1 + strlen(a.url) + 1;
+		char *entry = malloc(len);
+		char **grown = realloc(cfg->hosts, (cfg->nhosts + 2) * sizeof *grown);
+		if (!entry || !grown) {
+			free(entry);
+			if (grown)
+				cfg->hosts = grown;
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		cfg->hosts = grown;
+		snprintf(entry, len, "%s=%s", label, a.url);
+		cfg->hosts[cfg->nhosts++] = entry;
+		cfg->hosts[cfg->nhosts] = NULL;
+	}
+	return 0;
+}
+
 int docker_context_configure(struct config *cfg, char *err, size_t errlen)
 {
 	char current[NAME_MAX_BYTES + 56];
@@ -203,7 +242,7 @@ int docker_context_configure(struct config *cfg, char *err, size_t errlen)
 	if (cfg->docker_host_flag && cfg->docker_host && cfg->docker_host[0])
 		return 0; /* --docker-host on the command line wins over a context */
 	if (cfg->nhosts > 0 || cfg->ncontexts > 1)
-		return 0; /* several engines: engines_from_config resolves each context (--host first) */
+		return append_contexts_as_hosts(cfg, err, errlen);
 	if (cfg->ncontexts > 0) {
 		name = cfg->contexts[0];
 		how = "--context";

@@ -2,8 +2,6 @@
  * distinct host labels of engines given no NAME. It checks addresses' shape; it never connects. */
 #include "engines.h"
 
-#include "dockerctx.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,39 +99,10 @@ int engines_from_config(const struct config *cfg, struct engine_addr **out, size
 {
 	*out = NULL;
 	*n = 0;
-	if (cfg->nhosts > 0 || cfg->ncontexts > 1) {
-		/* --host entries in order, then each --context (labelled by its name unless a host has that label). */
-		size_t total = cfg->nhosts + (cfg->nhosts > 0 || cfg->ncontexts > 1 ? cfg->ncontexts : 0);
-		struct engine_addr *v = NULL;
-		if (cfg->nhosts > 0 && parse_list(cfg->hosts, cfg->nhosts, &v, err, errlen))
+	if (cfg->nhosts > 0) {
+		if (parse_list(cfg->hosts, cfg->nhosts, out, err, errlen))
 			return -1;
-		struct engine_addr *w = realloc(v, total * sizeof *w);
-		if (!w) {
-			free(v);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		v = w;
-		for (size_t i = 0; i < cfg->ncontexts; i++) {
-			struct engine_addr *a = &v[cfg->nhosts + i];
-			char why[900];
-			if (docker_context_resolve(cfg->contexts[i], a, why, sizeof why)) {
-				snprintf(err, errlen, "--context %s: %s", cfg->contexts[i], why);
-				free(v);
-				return -1;
-			}
-			if (!a->name[0])
-				snprintf(a->name, sizeof a->name, "%.100s", cfg->contexts[i]);
-			for (size_t j = 0; j < cfg->nhosts + i; j++)
-				if ((a->url[0] && strcmp(v[j].url, a->url) == 0) || strcmp(v[j].name, a->name) == 0) {
-					snprintf(err, errlen, "--context %s: the same engine or label as an earlier --host/--context",
-					         cfg->contexts[i]);
-					free(v);
-					return -1;
-				}
-		}
-		*out = v;
-		*n = total;
+		*n = cfg->nhosts;
 		return 0;
 	}
 	struct engine_addr *v = calloc(1, sizeof *v);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # multihost.sh — one `lookout --daemon` watching three private Docker engines on this machine: A on its unix
-# socket, B (named "beta") and C on tcp:// over 127.0.0.1. Containers with the same name on two or three hosts
+# socket, B ("beta": TLS with client certificates, reached through a docker CLI context) and C on plain tcp://,
+# both over 127.0.0.1. Containers with the same name on two or three hosts
 # stay distinct in the CSV, the alert log, /api/snapshot.json, /api/alerts.json and /metrics (which passes
 # promtool); the engines get distinct host labels although two of them report the same host name; stopping C
 # marks it unreachable within 2 s by the time lookout itself records (engines[].since_ms) while A's and B's
@@ -47,9 +48,14 @@ run --name twin "$IMAGE" sleep 100000
 run --name doomed "$IMAGE" sleep 100000
 
 engine_use b
-engine_start --tcp
+engine_start --tls
 engine_image "$IMAGE"
-B_URL=$ENGINE_TCP_HOST
+B_URL=$ENGINE_TLS_HOST
+# B speaks only TLS with client certificates: lookout reaches it through a docker CLI context that carries
+# them (the environment's DOCKER_TLS_VERIFY would apply to C's plain tcp:// too).
+CTX_CONFIG=$WORK/dockercfg
+DOCKER_CONFIG=$CTX_CONFIG docker context create beta --docker "host=$B_URL,ca=$ENGINE_CERT_PATH/ca.pem,cert=$ENGINE_CERT_PATH/cert.pem,key=$ENGINE_CERT_PATH/key.pem" \
+	>/dev/null || bail "docker context create beta failed"
 run --name twin "$IMAGE" sleep 100000
 run --name lone-b "$IMAGE" sleep 100000
 
@@ -64,8 +70,8 @@ run --name doomed "$IMAGE" sleep 100000
 D=$WORK/out
 HPORT=$(engine_free_port)
 BASE="http://127.0.0.1:$HPORT"
-"$LOOKOUT" --daemon --output-dir "$D" --interval 0.5 --list-interval 2 --status-every 0 \
-	--listen "127.0.0.1:$HPORT" --host "$A_URL" --host "beta=$B_URL" --host "$C_URL" \
+DOCKER_CONFIG=$CTX_CONFIG "$LOOKOUT" --daemon --output-dir "$D" --interval 0.5 --list-interval 2 --status-every 0 \
+	--listen "127.0.0.1:$HPORT" --host "$A_URL" --host "$C_URL" --context beta \
 	>"$WORK/lookout.out" 2>&1 &
 LPID=$!
 
@@ -91,9 +97,9 @@ sys.exit(0 if len(e) == 3 and all(x["up"] for x in e) and len(by("twin")) == 3 a
 poll_until all_up 120 0.5
 ok $? "the three engines are up and the three twins have numbers"
 snap_py 'e = s["engines"]; names = [x["name"] for x in e]; print("# engines:", names, [x["endpoint"] for x in e])
-sys.exit(0 if len(set(names)) == 3 and all(names) and names[1] == "beta" else 1)'
-ok $? "engines[] holds three distinct host labels in configured order (the second is beta)"
-snap_py 'e = s["engines"]; a, c = e[0]["name"], e[2]["name"]
+sys.exit(0 if len(set(names)) == 3 and all(names) and names[2] == "beta" else 1)'
+ok $? "engines[] holds three distinct host labels in configured order (--host A, --host C, then the TLS context beta)"
+snap_py 'e = s["engines"]; a, c = e[0]["name"], e[1]["name"]
 # A and C run on this machine: they report the same host name, so one of them carries its address too.
 print("# A:", a, "C:", c); sys.exit(0 if a.split("@")[0] == c.split("@")[0] and ("@" in a) != ("@" in c) else 1)'
 ok $? "two engines reporting the same host name get distinct labels (NAME and NAME@ADDRESS)"
@@ -101,7 +107,7 @@ snap_py 'hosts = sorted(c["host"] for c in by("twin")); print("# twin hosts:", h
 sys.exit(0 if sorted(x["name"] for x in s["engines"]) == hosts and by("lone-b")[0]["host"] == "beta" else 1)'
 ok $? "snapshot.json: each twin carries its own engine's host; lone-b is on beta"
 HOST_A=$(snap_py 'print(s["engines"][0]["name"])')
-HOST_C=$(snap_py 'print(s["engines"][2]["name"])')
+HOST_C=$(snap_py 'print(s["engines"][1]["name"])')
 
 # 2. CSV: three twins, three hosts
 twin_rows() { csv_py "$D/metrics.csv" 'sys.exit(0 if len({r["host"] for r in rows if r["name"] == "twin"}) == 3 else 1)'; }
@@ -179,16 +185,16 @@ deadline=$((SECONDS + 90))
 while c_alive && [ $SECONDS -lt $deadline ]; do LAST_ALIVE=$(date +%s%3N); sleep 0.05; done
 wait "$CPID" 2>/dev/null
 engine_halt
-c_down() { snap_py 'sys.exit(0 if not s["engines"][2]["up"] else 1)'; }
+c_down() { snap_py 'sys.exit(0 if not s["engines"][1]["up"] else 1)'; }
 poll_until c_down 60 0.2
 ok $? "snapshot.json: engine C is unreachable after it was stopped"
-SINCE=$(snap_py 'print(int(s["engines"][2]["since_ms"] or 0))')
+SINCE=$(snap_py 'print(int(s["engines"][1]["since_ms"] or 0))')
 diag "SIGTERM at $T_HALT, dockerd last seen alive at $LAST_ALIVE, lookout marked C down at $SINCE"
 ok $([ "$SINCE" -ge "$T_HALT" ] && [ $((SINCE - LAST_ALIVE)) -le 2000 ]; echo $?) \
 	"C marked unreachable within 2 s of its dockerd ending ($((SINCE - LAST_ALIVE)) ms)"
 # lookout check over the three: UNKNOWN (exit 3), naming the engine that is down.
-timeout 90 "$LOOKOUT" check --output-dir "$WORK/chk" --interval 0.5 --host "$A_URL" --host "beta=$B_URL" \
-	--host "$C_URL" >"$WORK/check.out" 2>&1
+DOCKER_CONFIG=$CTX_CONFIG timeout 90 "$LOOKOUT" check --output-dir "$WORK/chk" --interval 0.5 --host "$A_URL" --host "$C_URL" \
+	--context beta >"$WORK/check.out" 2>&1
 st=$?
 ok $([ "$st" = 3 ] && grep -q "Docker engine $C_URL unreachable" "$WORK/check.out"; echo $?) \
 	"lookout check: exit 3 naming the unreachable engine (status $st: $(head -c 200 "$WORK/check.out"))"
@@ -205,13 +211,13 @@ import datetime
 t = datetime.datetime.strptime(s["tick_time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
 e = s["engines"]
 tw = {c["host"]: c for c in by("twin")}
-sys.exit(0 if e[0]["up"] and e[1]["up"] and t.timestamp() * 1000 > int(args[0]) and
+sys.exit(0 if e[0]["up"] and e[2]["up"] and t.timestamp() * 1000 > int(args[0]) and
          tw[e[0]["name"]]["cpu_pct"] is not None and tw["beta"]["cpu_pct"] is not None else 1)' "$SINCE"
 
 # 6. C comes back
 engine_restart
 c_back() {
-	snap_py 'sys.exit(0 if s["engines"][2]["up"] and s["engines"][2]["name"] == args[0] and
+	snap_py 'sys.exit(0 if s["engines"][1]["up"] and s["engines"][1]["name"] == args[0] and
          [c for c in by("twin") if c["host"] == args[0] and c["state"] == "running"] else 1)' "$HOST_C"
 }
 poll_until c_back 120 0.5

@@ -318,7 +318,7 @@ engine_stop() {
 # ---- several engines ----------------------------------------------------------------------------------
 declare -A ENGINE__SLOTS=()
 ENGINE__CUR=default
-ENGINE__VARS="ENGINE_DIR ENGINE_SOCK ENGINE_PID ENGINE_TCP_PORT ENGINE_TCP_HOST ENGINE_NS ENGINE_STORAGE DOCKER_HOST DOCKER_CONFIG"
+ENGINE__VARS="ENGINE_DIR ENGINE_SOCK ENGINE_PID ENGINE_TCP_PORT ENGINE_TCP_HOST ENGINE_TLS ENGINE_TLS_HOST ENGINE_CERT_PATH ENGINE_NS ENGINE_STORAGE DOCKER_HOST DOCKER_CONFIG"
 
 # engine_use NAME: save the current engine's state under its name and make NAME current (empty when new).
 engine_use() {
