@@ -14,6 +14,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 LOOKOUT=${LOOKOUT:-$top_builddir/lookout}
 . "$top_srcdir/tests/integration/lib.sh"
+once_per_tree notify-ha
 . "$top_srcdir/tests/lib/engine.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/alertmail.sh"

@@ -11,6 +11,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 LOOKOUT=${LOOKOUT:-$top_builddir/lookout}
 . "$top_srcdir/tests/integration/lib.sh"
+once_per_tree pg-multi
 . "$top_srcdir/tests/lib/engine.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 

@@ -12,6 +12,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 LOOKOUT=${LOOKOUT:-$top_builddir/lookout}
 . "$top_srcdir/tests/integration/lib.sh"
+once_per_tree tls-engine
 . "$top_srcdir/tests/lib/engine.sh"
 
 engine_require
