@@ -35,6 +35,21 @@ static int meter(struct view *v, int y, int x, const char *name, double pct, con
 
 /* Several engines: "3 engines, 1 unreachable: NAME (since HH:MM:SS, reason)" or "3 engines up", then the
  * container counts. Each engine's own line is its header row in the table. */
+
+/* "  N running  M stopped" at (y, x); returns the column after it. */
+static int put_counts(struct view *v, const struct snapshot *s, int y, int x)
+{
+	char t[64];
+	size_t running = 0;
+	for (size_t i = 0; i < s->n; i++)
+		running += s->c[i].state == CSTATE_RUNNING;
+	size_t stopped = s->n - running;
+	snprintf(t, sizeof t, "  %zu running", running);
+	x = view_put_fit(v, y, x, theme_attr(ROLE_OK), t);
+	snprintf(t, sizeof t, "  %zu stopped", stopped);
+	return view_put_fit(v, y, x, theme_attr(stopped ? ROLE_CRIT : ROLE_DIM), t);
+}
+
 static int engines_summary(struct view *v, int y, int x, const struct snapshot *s)
 {
 	char t[700];
@@ -71,18 +86,7 @@ static int engines_summary(struct view *v, int y, int x, const struct snapshot *
 		buf_free(&b);
 		x = view_put_fit(v, y, x, theme_attr(ROLE_CRIT), t);
 	}
-	size_t running = 0, stopped = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		if (s->c[i].state == CSTATE_RUNNING)
-			running++;
-		else
-			stopped++;
-	}
-	snprintf(t, sizeof t, "  %zu running", running);
-	x = view_put_fit(v, y, x, theme_attr(ROLE_OK), t);
-	snprintf(t, sizeof t, "  %zu stopped", stopped);
-	x = view_put_fit(v, y, x, theme_attr(stopped ? ROLE_CRIT : ROLE_DIM), t);
-	return x;
+	return put_counts(v, s, y, x);
 }
 
 void header_draw(struct view *v, int y)
@@ -145,17 +149,7 @@ void header_draw(struct view *v, int y)
 			snprintf(t, sizeof t, " @ %s", s->host);
 			x = view_put_fit(v, y, x, theme_attr(ROLE_NORMAL), t);
 		}
-		size_t running = 0, stopped = 0;
-		for (size_t i = 0; i < s->n; i++) {
-			if (s->c[i].state == CSTATE_RUNNING)
-				running++;
-			else
-				stopped++;
-		}
-		snprintf(t, sizeof t, "  %zu running", running);
-		x = view_put_fit(v, y, x, theme_attr(ROLE_OK), t);
-		snprintf(t, sizeof t, "  %zu stopped", stopped);
-		x = view_put_fit(v, y, x, theme_attr(stopped ? ROLE_CRIT : ROLE_DIM), t);
+		x = put_counts(v, s, y, x);
 	}
 	/* Right side: interval, window, clock of the data (not of the wall: an idle screen stays still). */
 	char clock[16] = "--:--:--";
