@@ -24,10 +24,9 @@ plan 21
 IMAGE=lookout-test/busybox:latest
 WORK=$(mktemp -d /tmp/lookout-connect-test.XXXXXX) || bail "mktemp failed"
 DPID=
-sock() { printf '%s/tmux-%s.sock' "$WORK" "$1"; }
+. "$top_srcdir/tests/lib/tmux.sh"
 cleanup_connect() {
-	local s
-	for s in "$WORK"/tmux-*.sock; do [ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null; done
+	tmux_stop_all
 	if [ -n "$DPID" ]; then
 		kill -TERM "$DPID" 2>/dev/null
 		wait "$DPID" 2>/dev/null
@@ -70,22 +69,6 @@ docker stop -t 0 cn-gone >/dev/null || bail "docker stop failed"
 poll_until "[ \$(points cn-gone down) -ge 3 ]" 60 0.3 || bail "the daemon saw no down points of cn-gone"
 VSTART_MS=$(date +%s%3N)
 
-# tstart NAME W H [env assignments...] -- [lookout args...]
-tstart() {
-	local name=$1 w=$2 h=$3 envs=() args=()
-	shift 3
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
-	[ "${1:-}" = -- ] && shift
-	args=("$@")
-	local cmd="env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME=$WORK/state-$name ${envs[*]} $LOOKOUT ${args[*]}; echo LOOKOUT-EXIT=\$?; sleep 600"
-	tmux -S "$(sock "$name")" -f /dev/null new-session -d -s "$name" -x "$w" -y "$h" "$cmd"
-}
-cap() { tmux -S "$(sock "$1")" capture-pane -p -t "$1"; }
-keys() { local s=$1; shift; tmux -S "$(sock "$s")" send-keys -t "$s" "$@"; }
-wait_for() { poll_until "cap '$1' | grep -Eq -- '$2'" "${3:-20}" 0.1; }
-wait_gone() { poll_until "! cap '$1' | grep -Eq -- '$2'" "${3:-20}" 0.1; }
-show() { diag "--- screen $1 ---" "$(cap "$1")"; }
-vlog() { cat "$WORK/state-$1/lookout/lookout.log" 2>/dev/null; }
 
 # ---- the daemon's compact, incremental history (what each viewer polls) ---------------------------------------
 # the whole hour, then only what is newer than its newest point: every point returned is after since_ms
@@ -111,7 +94,7 @@ else ok 1 "the viewer draws the daemon's containers"; show v1; fi
 # the stopped ('_') cells the daemon recorded.
 if wait_for v1 '^. cn-gone .*#.*_' 20; then ok 0 "a container stopped before the viewer started shows the daemon's up-then-down timeline"
 else ok 1 "a container stopped before the viewer started shows the daemon's up-then-down timeline"; show v1; fi
-oldest=$(vlog v1 | sed -n 's/.*--connect: cn-gone: \([0-9]*\) points of history from the daemon, the oldest from \([^ ]*\).*/\1 \2/p' | head -n1)
+oldest=$(screen_log v1 | sed -n 's/.*--connect: cn-gone: \([0-9]*\) points of history from the daemon, the oldest from \([^ ]*\).*/\1 \2/p' | head -n1)
 if [ -n "$oldest" ] && "$PY" - "$VSTART_MS" $oldest <<'PY'
 import datetime, sys
 start_ms, n, oldest = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -120,7 +103,7 @@ print("# %d points, the oldest %.1f s before the viewer started" % (n, (start_ms
 sys.exit(0 if n >= 8 and t < start_ms - 1000 else 1)
 PY
 then ok 0 "the viewer's log: the history it received reaches back before its start"
-else ok 1 "the viewer's log: the history it received reaches back before its start"; diag "$(vlog v1 | tail -n 20)"; fi
+else ok 1 "the viewer's log: the history it received reaches back before its start"; diag "$(screen_log v1 | tail -n 20)"; fi
 if cap v1 | grep -q "via $URL"; then ok 0 "the header names the daemon"
 else ok 1 "the header names the daemon"; show v1; fi
 keys v1 Down; keys v1 Home; keys v1 l
@@ -129,7 +112,7 @@ else ok 1 "l: the log view says it is unavailable with --connect"; show v1; fi
 keys v1 Escape
 wait_gone v1 'not available with --connect' 10
 vpid=$(pgrep -f -- "^$LOOKOUT --connect $URL --ascii" | head -n1)
-if [ -n "$vpid" ] && ! tr '\0' ' ' <"/proc/$vpid/cmdline" | grep -qF "$TOKEN" && ! vlog v1 | grep -qF "$TOKEN"; then
+if [ -n "$vpid" ] && ! tr '\0' ' ' <"/proc/$vpid/cmdline" | grep -qF "$TOKEN" && ! screen_log v1 | grep -qF "$TOKEN"; then
 	ok 0 "the token shows in neither the viewer's command line nor its log"
 else ok 1 "the token shows in neither the viewer's command line nor its log"; fi
 

@@ -22,11 +22,9 @@ plan 44
 IMAGE=lookout-test/busybox:latest
 WORK=$(mktemp -d /tmp/lookout-tui-test.XXXXXX) || bail "mktemp failed"
 DPID=
-# One tmux server per session, each on its own socket: a session's trouble cannot end the others.
-sock() { printf '%s/tmux-%s.sock' "$WORK" "$1"; }
+. "$top_srcdir/tests/lib/tmux.sh"
 cleanup_tui() {
-	local s
-	for s in "$WORK"/tmux-*.sock; do [ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null; done
+	tmux_stop_all
 	if [ -n "$DPID" ]; then
 		kill -TERM "$DPID" 2>/dev/null
 		wait "$DPID" 2>/dev/null
@@ -63,28 +61,9 @@ mkdir -p "$WORK/daemon"
 "$LOOKOUT" --daemon --output-dir "$WORK/daemon" --interval 1 </dev/null >"$WORK/daemon/stdout" 2>&1 &
 DPID=$!
 
-# ---- tmux helpers ----------------------------------------------------------------------------------------
-# tstart NAME W H [env assignments...] -- [lookout args...]: a session running lookout; after it exits the
-# shell records its status and the terminal modes.
-tstart() {
-	local name=$1 w=$2 h=$3 envs=() args=()
-	shift 3
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
-	[ "${1:-}" = -- ] && shift
-	args=("$@")
-	local cmd="sleep 0.3; env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color DOCKER_HOST=$DOCKER_HOST XDG_STATE_HOME=$WORK/state-$name ${envs[*]} $LOOKOUT --interval 1 ${args[*]}; echo LOOKOUT-EXIT=\$?; stty -a >$WORK/stty.$name; sleep 600"
-	tmux -S "$(sock "$name")" -f /dev/null new-session -d -s "$name" -x "$w" -y "$h" "$cmd"
-	# Record everything the program writes, from the first byte (the command starts after a short wait).
-	tmux -S "$(sock "$name")" pipe-pane -O -t "$name" "cat >>$WORK/stream.$name"
-}
-cap() { tmux -S "$(sock "$1")" capture-pane -p -t "$1"; }
-keys() { local s=$1; shift; tmux -S "$(sock "$s")" send-keys -t "$s" "$@"; }
-resize() { tmux -S "$(sock "$1")" resize-window -t "$1" -x "$2" -y "$3"; }
-# wait_for NAME REGEX [DEADLINE]: until the screen matches (grep -E).
-wait_for() { poll_until "cap '$1' | grep -Eq -- '$2'" "${3:-20}" 0.1; }
-wait_gone() { poll_until "! cap '$1' | grep -Eq -- '$2'" "${3:-20}" 0.1; }
-lookout_pid() { pgrep -P "$(tmux -S "$(sock "$1")" display-message -p -t "$1" '#{pane_pid}')" -f "$LOOKOUT" | head -n1; }
-show() { diag "--- screen $1 ---" "$(cap "$1")"; }
+# Every session watches the private engine at a 1 s interval (tests/lib/tmux.sh).
+TMUX_LOOKOUT_ENV=("DOCKER_HOST=$DOCKER_HOST")
+TMUX_LOOKOUT_ARGS=(--interval 1)
 
 # ---- the main session: 120x40, UTF-8, colour ------------------------------------------------------------
 tstart main 120 40 --
@@ -390,7 +369,7 @@ poll_until '[ -n "$(down_clock)" ] && [ "$(down_clock)" != "$c1" ]' 15 0.1
 c2=$(down_clock)
 if [ -n "$c0" ] && [ "$c1" != "$c0" ] && [ "$c2" != "$c1" ] && [ "$(down_since)" = "$since0" ] &&
 	[ -n "$(lookout_pid down)" ] && ! cap down | grep -q 'LOOKOUT-EXIT' &&
-	[ "$(tmux -S "$(sock down)" display-message -p -t down '#{pane_dead}')" = 0 ] &&
+	[ "$(tmux -S "$(tmux_sock down)" display-message -p -t down '#{pane_dead}')" = 0 ] &&
 	cap down | grep -Eq "$DOWN_RE"; then
 	ok 0 "engine unreachable: still running and retrying after refreshes ($c0, $c1, $c2; $since0)"
 else
