@@ -572,6 +572,18 @@ static bool sample_api(struct collector *c, struct tracked *t, struct sample *s)
 	return true;
 }
 
+/* The engine's stats API gave nothing new this tick. Its last numbers stand for a stream that is merely late,
+ * but not for longer than a few of its deliveries (about one a second, or one per interval when polled), and
+ * for hardly more than one when the engine no longer answers: streams opened before may still deliver while a
+ * dockerd shuts down, but a stream that went quiet then is no measurement. Cgroup numbers are read from this
+ * kernel and need no such rule. */
+static bool api_numbers_stale(const struct collector *c, const struct tracked *t)
+{
+	double deliveries = c->eng[t->engine].up ? 4 : 1.5, floor_s = c->eng[t->engine].up ? 5 : 1.5;
+	double limit_s = deliveries * c->o.interval_s > floor_s ? deliveries * c->o.interval_s : floor_s;
+	return t->cur.mono_ns && (double)(now_mono_ns() - t->cur.mono_ns) > limit_s * 1e9;
+}
+
 static void sample_one(struct collector *c, struct tracked *t)
 {
 	struct sample s;
@@ -594,6 +606,8 @@ static void sample_one(struct collector *c, struct tracked *t)
 	if (!got) {
 		if (!(t->state == CSTATE_RUNNING || t->state == CSTATE_PAUSED))
 			t->have_metrics = false;
+		else if (t->have_metrics && t->src == MSRC_API && api_numbers_stale(c, t))
+			t->have_metrics = false; /* unknown, not the last numbers repeated as if measured */
 		return; /* keep the last numbers of a running container whose stream is late */
 	}
 	if (!(s.have & SAMPLE_CPU_LIMIT) && t->si) {
