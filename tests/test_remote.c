@@ -317,6 +317,16 @@ int main(void)
 		ok(!screen_has("engines", NULL) && !screen_has("v solo", NULL) && strstr(line(0), "docker 24.0 @ solo"),
 		   "one engine: no host rows, the header unchanged");
 		snapshot_unref(solo);
+		/* Several engines before any container is known (the first frames): a row per host, nothing else. */
+		struct snapshot *none = parse("{\"engines\":[{\"name\":\"alpha\",\"up\":true},"
+		                              "{\"name\":\"gamma\",\"up\":false,\"error\":\"refused\"}],"
+		                              "\"containers\":[]}");
+		if (none)
+			draw_case(glyphs_pick(true), 24, 80, none, NULL);
+		ok(none && none->n == 0 && screen_has("v alpha  0 containers", NULL) &&
+		       screen_has("v gamma  0 containers", NULL),
+		   "several engines, no containers yet: a row per host");
+		snapshot_unref(none);
 		endwin();
 		delscreen(scr);
 	}

@@ -147,7 +147,8 @@ static int add_host_rows(struct view *v)
 	struct row *copy = malloc((n ? n : 1) * sizeof *copy);
 	if (!copy)
 		return -1;
-	memcpy(copy, v->rows, n * sizeof *copy);
+	if (n)
+		memcpy(copy, v->rows, n * sizeof *copy); /* v->rows is NULL before the first row */
 	v->nrows = 0;
 	size_t i = 0;
 	for (unsigned e = 0; e < v->snap->nengines; e++) {
