@@ -315,7 +315,8 @@ static const struct key keys[] = {
 	{"LOOKOUT_REPORT_PG", "from-pg", 0, T_BOOL, "false", 0, 0, NULL, NULL,
 	 "lookout report: read the history of every host from the PostgreSQL database (LOOKOUT_PG_URL or "
 	 "LOOKOUT_PG_URL_FILE) instead of OUTPUT_DIR's files; containers are named HOST/NAME. Exit status 1 when "
-	 "the database cannot be reached or holds no lookout tables.",
+	 "the database cannot be reached or holds no lookout tables. `lookout report --pg CONNINFO` implies it: "
+	 "a database named on report's command line is the one to read.",
 	 OFF(report_pg)},
 	{"LOOKOUT_REPORT_HOST", "report-host", 0, T_STRING, "", 0, 0, NULL, "HOSTS",
 	 "lookout report --from-pg: only these hosts (comma-separated host labels, as in the host column). Empty: "
@@ -1011,6 +1012,10 @@ int config_load(struct config *cfg, int argc, char **argv, char *const *envp, ch
 	/* --docker-host beats --context, but DOCKER_HOST from the environment or a file does not (dockerctx.c). */
 	int kh = key_by_name("DOCKER_HOST");
 	cfg->docker_host_flag = kh >= 0 && p.value[kh] && p.from[kh] == L_FLAG;
+	/* `lookout report --pg CONNINFO`: a database named on report's own command line is the one to read. */
+	int kp = key_by_name("LOOKOUT_PG_URL");
+	if (cfg->mode == MODE_REPORT && kp >= 0 && p.value[kp] && p.from[kp] == L_FLAG && *p.value[kp])
+		cfg->report_pg = true;
 	rc = 0;
 	goto out;
 oom:

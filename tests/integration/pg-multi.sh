@@ -27,7 +27,7 @@ command -v unshare >/dev/null 2>&1 || { echo "1..0 # SKIP unshare not installed 
 IMAGE=lookout-test/busybox:latest
 HOST_A=pgha-engine-a
 HOST_B=pgha-engine-b
-plan 23
+plan 24
 
 W=$(mktemp -d /tmp/lookout-pg-multi.XXXXXX) || bail "mktemp failed"
 PIDS=()
@@ -147,6 +147,11 @@ check "the HTML report names both hosts" grep -q "$HOST_A/pg-web.*$HOST_B/pg-web
 out=$("$LOOKOUT" report --from-pg --pg "$RURL" --report-host "$HOST_B" --container pg-web --html none 2>&1)
 is "$(printf '%s\n' "$out" | grep -E "^pgha-" | awk '{ print $1 }' | tr '\n' ' ')" "$HOST_B/pg-web " \
 	"--report-host and --container (a bare name) keep one host's one container"
+# `lookout report --pg CONNINFO` alone reads the database too (--pg on report's command line implies
+# --from-pg), and prints what --from-pg printed, up to the time the report was made.
+out2=$("$LOOKOUT" report --pg "$RURL" --report-host "$HOST_B" --container pg-web --html none 2>&1)
+is "$(printf '%s\n' "$out2" | grep -v '^lookout report: ')" "$(printf '%s\n' "$out" | grep -v '^lookout report: ')" \
+	"report --pg CONNINFO (without --from-pg) reads PostgreSQL the same way"
 
 # ---- errors ------------------------------------------------------------------------------------------
 pg_psql "CREATE DATABASE empty" >/dev/null
