@@ -23,6 +23,7 @@ struct logs {
 	pthread_cond_t cond;
 	bool stop, want, ready;
 	char id[65];
+	char url[512]; /* the engine of the request; "" = host */
 	char *text;
 	char err[512];
 	int wake_fd;
@@ -64,9 +65,16 @@ static char *demux(const struct buf *raw)
 	return out.data;
 }
 
-static char *fetch(struct docker **d, const char *host, const char *id, char *err, size_t errlen)
+/* *d is kept between requests to the same engine (*d_url); a request to another engine opens that one. */
+static char *fetch(struct docker **d, char *d_url, size_t d_urllen, const char *host, const char *id, char *err,
+                   size_t errlen)
 {
+	if (*d && strcmp(d_url, host) != 0) {
+		docker_free(*d);
+		*d = NULL;
+	}
 	if (!*d) {
+		snprintf(d_url, d_urllen, "%s", host);
 		*d = docker_new(host, err, errlen);
 		if (!*d)
 			return NULL;
@@ -114,18 +122,20 @@ static void *logs_main(void *arg)
 {
 	struct logs *l = arg;
 	struct docker *d = NULL;
+	char d_url[512] = "";
 	pthread_mutex_lock(&l->lock);
 	while (!l->stop) {
 		if (!l->want) {
 			pthread_cond_wait(&l->cond, &l->lock);
 			continue;
 		}
-		char id[65];
+		char id[65], url[512];
 		snprintf(id, sizeof id, "%s", l->id);
+		snprintf(url, sizeof url, "%s", l->url[0] ? l->url : l->host);
 		l->want = false;
 		pthread_mutex_unlock(&l->lock);
 		char err[512] = "";
-		char *text = fetch(&d, l->host, id, err, sizeof err);
+		char *text = fetch(&d, d_url, sizeof d_url, url, id, err, sizeof err);
 		pthread_mutex_lock(&l->lock);
 		if (strcmp(id, l->id) == 0 && !l->want) {
 			free(l->text);
@@ -183,10 +193,11 @@ void logs_free(struct logs *l)
 	free(l);
 }
 
-int logs_request(struct logs *l, const char *id)
+int logs_request(struct logs *l, const char *engine_url, const char *id)
 {
 	pthread_mutex_lock(&l->lock);
 	snprintf(l->id, sizeof l->id, "%s", id);
+	snprintf(l->url, sizeof l->url, "%s", engine_url ? engine_url : "");
 	l->want = true;
 	l->ready = false;
 	pthread_cond_signal(&l->cond);

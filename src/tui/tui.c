@@ -313,7 +313,9 @@ static void open_logs(struct ui *u)
 	u->v.logs_error[0] = '\0';
 	u->v.logs_loading = true;
 	u->v.logs = true;
-	logs_request(u->logs, c->si->info.id);
+	/* With several engines, the container's own engine; with one, the configured one (it may be a context). */
+	const char *engine = view_multi(&u->v) ? u->v.snap->engines[view_engine_of(u->v.snap, c)].endpoint : NULL;
+	logs_request(u->logs, engine, c->si->info.id);
 }
 
 static void handle_mouse(struct ui *u)

@@ -2,8 +2,9 @@
 # tui-multihost.sh — the dashboard live over two private Docker engines (issue 10): "alpha" on its unix socket
 # and "gamma" on plain tcp:// over 127.0.0.1, each running a container called twin. Driven through tmux:
 # a header row per host with its reachability and its own containers under it, the same name twice and
-# distinct, `H` cycling the host filter, gamma's dockerd stopped (the header and gamma's row say unreachable
-# while alpha's rows keep changing) and restarted, 80x24 ASCII without colour, 200x60, resizes, and
+# distinct, `H` cycling the host filter, `l` reading log lines from the container's own engine, gamma's
+# dockerd stopped (the header and gamma's row say unreachable, gamma's numbers go, alpha's rows keep
+# changing, the daemon's CSV agrees) and restarted, 80x24 ASCII without colour, 200x60, resizes, and
 # `--connect` to a daemon watching both engines drawing the same hosts.
 #
 # Every wait polls capture-pane with a generous deadline; nothing sleeps a fixed time to let things happen.
@@ -23,7 +24,7 @@ command -v tmux >/dev/null 2>&1 || engine_skip "tmux not installed (Debian packa
 HTTPD=1
 "$LOOKOUT" --help 2>&1 | grep -q -- '--listen' || HTTPD=
 
-plan 18
+plan 19
 IMAGE=lookout-test/busybox:latest
 WORK=$(mktemp -d /tmp/lookout-tui-multi.XXXXXX) || bail "mktemp failed"
 DPID=
@@ -45,14 +46,14 @@ run() { docker run -d --network none --name "$1" "${@:2}" >/dev/null || bail "do
 engine_start
 engine_image "$IMAGE"
 A_URL="unix://$ENGINE_SOCK"
-run twin --cpus 0.2 "$IMAGE" sh -c 'while :; do :; done'
+run twin --cpus 0.2 "$IMAGE" sh -c 'echo hello-from-alpha-twin; while :; do :; done'
 run only-alpha "$IMAGE" sleep 100000
 
 engine_use gamma
 engine_start --tcp
 engine_image "$IMAGE"
 C_URL=$ENGINE_TCP_HOST
-run twin "$IMAGE" sleep 100000
+run twin "$IMAGE" sh -c 'echo hello-from-gamma-twin; exec sleep 100000'
 run only-gamma "$IMAGE" sleep 100000
 
 HOSTS=(--host "alpha=$A_URL" --host "gamma=$C_URL")
@@ -130,6 +131,16 @@ keys main H
 if wait_for main '^. only-alpha ' 10 && wait_for main '^. only-gamma ' 10 && ! cap main | grep -q 'host .* of 2 engines'; then
 	ok 0 "H a third time: every host again"
 else ok 1 "H a third time: every host again"; show main; fi
+
+# l on gamma's twin (the last row): its log lines come from gamma's engine, not the first one.
+keys main End
+keys main l
+if wait_for main 'logs of twin' 10 && wait_for main 'hello-from-gamma-twin' 15 && ! cap main | grep -q 'hello-from-alpha-twin'; then
+	ok 0 "l on gamma's twin shows the log lines gamma's engine has for it"
+else ok 1 "l on gamma's twin shows the log lines gamma's engine has for it"; show main; fi
+keys main Escape
+wait_gone main 'logs of' 10
+keys main Home
 
 # ---- a daemon watching both: its CSV during the outage, and --connect -------------------------------------
 mkdir -p "$WORK/daemon"
