@@ -28,6 +28,9 @@
 
 #define CONNECT_TIMEOUT_MS 5000L
 #define REQUEST_TIMEOUT_MS 15000L
+/* /_ping is the cheapest answer an engine gives: one that takes longer than this is hung (stopped, swapping,
+ * or behind a network that drops packets), and the watcher counts it as a failed ping. */
+#define PING_TIMEOUT_MS 2500L
 /* A hostile or broken engine must not be able to make us allocate without bound. */
 #define BODY_MAX ((size_t)64 << 20)
 #define EVENT_LINE_MAX ((size_t)1 << 20)
@@ -42,6 +45,7 @@ struct docker {
 	bool tls;              /* https to the engine, with tlsopt */
 	struct docker_tls tlsopt;
 	CURL *curl; /* reused between calls so keep-alive saves a connect per request */
+	long timeout_ms; /* this request's whole-transfer limit; 0 = REQUEST_TIMEOUT_MS */
 };
 
 
@@ -622,7 +626,7 @@ static int request(struct docker *d, const char *path, bool versioned, struct bu
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &bd);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(d->curl, CURLOPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS);
+		rc = curl_easy_setopt(d->curl, CURLOPT_TIMEOUT_MS, d->timeout_ms ? d->timeout_ms : REQUEST_TIMEOUT_MS);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, errbuf);
 	if (rc == CURLE_OK)
@@ -893,7 +897,9 @@ int docker_ping(struct docker *d, char *err, size_t errlen)
 	 * listening (shutting down), which is exactly what this check is for. */
 	curl_easy_setopt(d->curl, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_FORBID_REUSE, 1L);
+	d->timeout_ms = PING_TIMEOUT_MS;
 	int rc = request(d, "/_ping", false, &body, &status, err, errlen);
+	d->timeout_ms = 0;
 	curl_easy_setopt(d->curl, CURLOPT_FRESH_CONNECT, 0L);
 	curl_easy_setopt(d->curl, CURLOPT_FORBID_REUSE, 0L);
 	if (rc)

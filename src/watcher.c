@@ -259,8 +259,28 @@ static void *watcher_main(void *arg)
 			if (atomic_load(&w->stop))
 				break;
 			int64_t now = now_mono_ns();
-			if (now >= next_list) {
+			bool list_due = now >= next_list;
+			if (list_due || now >= next_ping) {
+				/* Before a list too: a hung engine would hold the list for its whole, longer timeout. */
+				if (docker_ping(w->docker, ping_err, sizeof ping_err)) {
+					if (!ping_failed_ns)
+						ping_failed_ns = now;
+				} else {
+					ping_failed_ns = 0;
+				}
+				next_ping = now_mono_ns() + (int64_t)LIVENESS_MS * 1000000;
+			}
+			if (list_due && ping_failed_ns) {
+				next_list = now + (int64_t)LIVENESS_MS * 1000000; /* not while pings fail */
+			} else if (list_due) {
 				list_failed = list_and_heal(w) != 0;
+				/* A list that failed (it timed out, say): a ping at once says whether the engine still answers;
+				 * if not, the failure began when the list was asked for. */
+				if (list_failed) {
+					if (docker_ping(w->docker, ping_err, sizeof ping_err))
+						ping_failed_ns = now;
+					next_ping = now_mono_ns() + (int64_t)LIVENESS_MS * 1000000;
+				}
 				/* A refused list (a socket proxy that forbids it) is retried with back-off, not in a loop. */
 				next_list = now + (list_failed ? (int64_t)backoff_ms * 1000000
 				                               : (int64_t)(w->list_interval_s * 1e9));
@@ -280,15 +300,6 @@ static void *watcher_main(void *arg)
 			if (rc < 0) {
 				log_warn("event stream: %s; reconnecting", err);
 				break;
-			}
-			if (now_mono_ns() >= next_ping) {
-				if (docker_ping(w->docker, ping_err, sizeof ping_err)) {
-					if (!ping_failed_ns)
-						ping_failed_ns = now_mono_ns();
-				} else {
-					ping_failed_ns = 0;
-				}
-				next_ping = now_mono_ns() + (int64_t)LIVENESS_MS * 1000000;
 			}
 			if (ping_failed_ns && now_mono_ns() - ping_failed_ns >= (int64_t)DRAIN_MS * 1000000) {
 				w->cbs.engine(w->cbs.arg, NULL, NULL, ping_err);

@@ -5,7 +5,8 @@
 # stay distinct in the CSV, the alert log, /api/snapshot.json, /api/alerts.json and /metrics (which passes
 # promtool); the engines get distinct host labels although two of them report the same host name; stopping C
 # marks it unreachable within 2 s by the time lookout itself records (engines[].since_ms) while A's and B's
-# containers keep being sampled; C comes back when restarted.
+# containers keep being sampled; C comes back when restarted; B hung (SIGSTOP) is unreachable within 15 s
+# and holds nobody up, and comes back on SIGCONT.
 #
 # The 2 s are measured against when C's dockerd ended: the last time the test saw the process alive is a lower
 # bound of that moment, so since_ms minus it is an upper bound of lookout's delay (no timing luck: a slow
@@ -38,7 +39,7 @@ stop_all() {
 engine_on_cleanup stop_all
 engine_on_cleanup '[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"'
 
-plan 19
+plan 22
 
 # ---- three engines, each with a "twin"; "doomed" on A and C --------------------------------------------
 run() { docker run -d --stop-timeout 1 "$@" >/dev/null || bail "docker run $* failed"; }
@@ -223,6 +224,29 @@ c_back() {
 }
 poll_until c_back 120 0.5
 ok $? "after a restart C is up again, its label unchanged, and its twin running"
+
+# 6b. beta hangs (its dockerd stopped with SIGSTOP: connections are accepted, nothing answers, the event
+# stream stays open and silent). It is unreachable after its pings fail for 5 s (each gives up after 2.5 s),
+# by lookout's own since_ms; the others are never held up by it; SIGCONT brings it back.
+engine_use b
+BPID=$ENGINE_PID
+T_STOP=$(date +%s%3N)
+kill -STOP "$BPID"
+b_down() { snap_py 'sys.exit(0 if not s["engines"][2]["up"] else 1)'; }
+poll_until b_down 60 0.2
+st=$?
+B_SINCE=$(snap_py 'print(int(s["engines"][2]["since_ms"] or 0))')
+ok $([ $st = 0 ] && [ "$B_SINCE" -ge "$T_STOP" ] && [ $((B_SINCE - T_STOP)) -le 15000 ]; echo $?) \
+	"a hung engine (SIGSTOP) is unreachable $((B_SINCE - T_STOP)) ms after it stopped answering (at most 15 s)"
+late_a() {
+	csv_py "$D/metrics.csv" 'since, a = float(args[0]) / 1000, args[1]
+sys.exit(0 if sum(1 for r in rows if r["host"] == a and r["name"] == "twin" and (ts(r["timestamp"]) or 0) > since + 1
+                  and num(r["cpu_pct"]) is not None) >= 4 else 1)' "$B_SINCE" "$HOST_A"
+}
+check "while beta hangs, A's twin keeps getting rows with numbers" poll_until late_a 60 0.5
+kill -CONT "$BPID"
+b_back() { snap_py 'sys.exit(0 if s["engines"][2]["up"] and [c for c in by("lone-b") if c["cpu_pct"] is not None] else 1)'; }
+check "after SIGCONT beta is up again and lone-b measured" poll_until b_back 90 0.5
 
 # 7. a bad --host and a duplicate NAME: one line, exit 2
 timeout 30 "$LOOKOUT" --daemon --output-dir "$WORK/bad" --host "x=$A_URL" --host "x=$B_URL" >"$WORK/bad.out" 2>&1
