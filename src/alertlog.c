@@ -456,3 +456,82 @@ void alertlog_close(struct alertlog *al)
 	free(al->path);
 	free(al);
 }
+
+int alertlog_read_tail(const char *path, size_t max_bytes, struct alert_transition **out, size_t *n, char *err,
+                       size_t errlen)
+{
+	*out = NULL;
+	*n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot read the alert log %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	int e = 0;
+	if (fstat(fd, &st)) {
+		e = errno;
+	} else {
+		off_t from = st.st_size > (off_t)max_bytes ? st.st_size - (off_t)max_bytes : 0;
+		size_t want = (size_t)(st.st_size - from);
+		if (!(text = malloc(want + 1))) {
+			e = ENOMEM;
+		} else {
+			while (len < want) {
+				ssize_t r = pread(fd, text + len, want - len, from + (off_t)len);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r <= 0) {
+					e = r < 0 ? errno : 0;
+					break;
+				}
+				len += (size_t)r;
+			}
+			/* The window may begin inside a line: start after its end. */
+			if (from > 0 && !e) {
+				char *nl = memchr(text, '\n', len);
+				size_t skip = nl ? (size_t)(nl - text) + 1 : len;
+				memmove(text, text + skip, len - skip);
+				len -= skip;
+			}
+		}
+	}
+	close(fd);
+	if (e) {
+		free(text);
+		snprintf(err, errlen, "cannot read the alert log %s: %s", path, strerror(e));
+		return -1;
+	}
+	size_t cap = 0;
+	for (const char *p = text, *end = text + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break; /* a last line still being written (or cut short) is not a transition yet */
+		struct alert_transition t;
+		char perr[256];
+		if (nl > p && alertlog_parse(p, (size_t)(nl - p), &t, perr, sizeof perr) == 0) {
+			if (*n == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				void *q = realloc(*out, ncap * sizeof **out);
+				if (!q) {
+					free(*out);
+					*out = NULL;
+					*n = 0;
+					free(text);
+					snprintf(err, errlen, "out of memory reading the alert log");
+					return -1;
+				}
+				*out = q;
+				cap = ncap;
+			}
+			(*out)[(*n)++] = t;
+		}
+		p = nl + 1;
+	}
+	free(text);
+	return 0;
+}

@@ -35,6 +35,12 @@ int alertlog_parse(const char *line, size_t len, struct alert_transition *out, c
 int logfmt_next(const char **p, const char *end, char *key, size_t keylen, struct buf *val, char *err,
                 size_t errlen);
 
+/* The transitions in the last max_bytes of the alert log at path, oldest first (a first line cut by the window,
+ * and any line that does not parse, are skipped); *out is malloc'd (NULL when none). A missing file is 0 with
+ * none; -1 with a message in err when it cannot be read or memory runs out. */
+int alertlog_read_tail(const char *path, size_t max_bytes, struct alert_transition **out, size_t *n, char *err,
+                       size_t errlen);
+
 struct alertlog;
 
 /* Opens path for appending (created 0644); a last line cut short (disk full, power loss) is dropped so the

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alertlog.h"
 #include "cgroup.h"
 #include "engines.h"
 #include "log.h"
@@ -1102,6 +1103,25 @@ static int make_engines(struct collector *c, const struct collector_opts *o, cha
 	return 0;
 }
 
+/* The alert log is written before the state is saved: what it holds beyond the state (the last seconds
+ * before a SIGKILL or a power cut, at most) is put into the rules, so seq goes on and nothing fires twice. */
+static void replay_alert_log(struct rules *r, const char *path)
+{
+	struct alert_transition *t = NULL;
+	size_t n = 0;
+	char err[512];
+	if (alertlog_read_tail(path, 1 << 20, &t, &n, err, sizeof err)) {
+		log_warn("%s; alerts logged since the state was saved may fire again", err);
+		return;
+	}
+	uint64_t before = rules_last_seq(r);
+	rules_replay(r, t, n);
+	if (rules_last_seq(r) != before)
+		log_info("the alert log goes on past the saved alert state (seq %llu to %llu): taken from the log",
+		         (unsigned long long)before, (unsigned long long)rules_last_seq(r));
+	free(t);
+}
+
 struct collector *collector_new(const struct collector_opts *o, char *err, size_t errlen)
 {
 	struct collector *c = calloc(1, sizeof *c);
@@ -1137,6 +1157,8 @@ struct collector *collector_new(const struct collector_opts *o, char *err, size_
 			char rerr[512];
 			if (rules_load(c->rules, c->rules_state_path, rerr, sizeof rerr))
 				log_warn("alert state not restored (%s); ongoing alerts will fire again", rerr);
+			if (o->alert_log_path)
+				replay_alert_log(c->rules, o->alert_log_path);
 		}
 	}
 	c->o.docker_host = c->docker_host;

@@ -34,6 +34,8 @@ struct collector_opts {
 	const struct rules_config *rules; /* evaluate alert rules on every snapshot; NULL = no rules */
 	const char *rules_state_path;     /* rule state loaded at start and saved at a clean stop, so a restart
 	                                   * neither fires an ongoing episode again nor leaves one open; NULL = none */
+	const char *alert_log_path;       /* with rules_state_path: transitions this log holds beyond the saved
+	                                   * state (a crash between the two) are replayed into it at start */
 };
 
 /* The options every face shares, from the configuration: all = cfg->all, history one hour, the given rules.

@@ -239,8 +239,10 @@ int daemon_run(const struct config *cfg)
 	collector_opts_from_config(&o, cfg, &rules);
 	char state_path[4096];
 	n = snprintf(state_path, sizeof state_path, "%s/.lookout-daemon.state", cfg->output_dir);
-	if (n > 0 && (size_t)n < sizeof state_path)
+	if (n > 0 && (size_t)n < sizeof state_path) {
 		o.rules_state_path = state_path;
+		o.alert_log_path = path; /* container_alerts.log */
+	}
 	struct collector *c = collector_new(&o, err, sizeof err);
 	struct httpd *http = NULL;
 	int http_rc = c ? httpd_start(cfg, c, &o, &http, err, sizeof err) : 0;

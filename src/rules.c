@@ -732,3 +732,29 @@ out:
 	free(text);
 	return rc;
 }
+
+void rules_replay(struct rules *r, const struct alert_transition *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].seq <= r->seq || (int)t[i].kind < 0 || t[i].kind >= ALERT_KIND_COUNT || !t[i].container_id[0])
+			continue;
+		struct cstate *cs = find_or_add(r, t[i].container_id);
+		if (!cs)
+			return; /* out of memory: what is left fires again, as without the log */
+		if (t[i].container[0])
+			copy_text(cs->name, sizeof cs->name, t[i].container);
+		if (t[i].host[0])
+			copy_text(cs->host, sizeof cs->host, t[i].host);
+		struct alert_state *a = &cs->a[t[i].kind];
+		a->firing = t[i].firing;
+		a->pending_since = 0;
+		a->clear_since = 0;
+		a->episode_since = t[i].firing ? (t[i].since_ms ? t[i].since_ms : t[i].ts_ms) : 0;
+		if (t[i].firing) {
+			a->value = t[i].value;
+			a->threshold = t[i].threshold;
+			copy_text(a->msg, sizeof a->msg, t[i].msg);
+		}
+		r->seq = t[i].seq;
+	}
+}

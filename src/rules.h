@@ -82,5 +82,9 @@ struct buf;
 int rules_format_state(const struct rules *r, struct buf *out);
 int rules_write_state(const char *path, const char *text, size_t len, char *err, size_t errlen);
 int rules_load(struct rules *r, const char *path, char *err, size_t errlen);
+/* Applies the transitions newer than the state's seq, in order, as the alert log recorded them: an alert
+ * firing there is firing here, one resolved there is over. After a crash between writing the log and saving
+ * the state, a restart so neither repeats the log's seq nor fires again what the log already says. */
+void rules_replay(struct rules *r, const struct alert_transition *t, size_t n);
 
 #endif

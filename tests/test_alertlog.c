@@ -118,6 +118,35 @@ int main(void)
 		   "the second line is the resolved one");
 	}
 	free(text);
+
+	/* The tail: transitions in file order; a first line cut by the window and a last line without its newline
+	 * are left out; a missing file is none. */
+	struct alert_transition *tail = NULL;
+	size_t nt = 99;
+	ok(alertlog_read_tail(path, 1 << 20, &tail, &nt, err, sizeof err) == 0 && nt == 3 && tail &&
+	       strcmp(tail[0].container, "a\nb") == 0 && !tail[1].firing && tail[2].firing,
+	   "read_tail: the three transitions, in order");
+	free(tail);
+	text = read_file(path, &len);
+	size_t last = 0; /* the length of the last line, its newline included */
+	for (size_t i = len - 1; text && i > 0 && text[i - 1] != '\n'; i--)
+		last = len - i + 1;
+	free(text);
+	ok(alertlog_read_tail(path, last + 5, &tail, &nt, err, sizeof err) == 0 && nt == 1 && tail && tail[0].firing,
+	   "read_tail: a window starting inside a line skips that line");
+	free(tail);
+	FILE *f = fopen(path, "a");
+	if (f) {
+		fputs("2026-11-24T10:00:00.000Z seq=99 state=firing alert=oom", f); /* being written: no newline yet */
+		fclose(f);
+	}
+	ok(alertlog_read_tail(path, 1 << 20, &tail, &nt, err, sizeof err) == 0 && nt == 3,
+	   "read_tail: a last line without its newline is not read");
+	free(tail);
+	char missing[160];
+	snprintf(missing, sizeof missing, "%s/none.log", dir);
+	ok(alertlog_read_tail(missing, 1 << 20, &tail, &nt, err, sizeof err) == 0 && nt == 0 && !tail,
+	   "read_tail: a missing log has no transitions");
 	unlink(path);
 	rmdir(dir);
 	return tap_done();

@@ -432,6 +432,50 @@ static void test_state_file(void)
 	shared_info_unref(si);
 }
 
+/* A crash between writing the alert log and saving the state: the log's newer transitions are replayed into
+ * the saved state, so the restart neither repeats a seq nor fires the ongoing episode again. */
+static void test_replay(void)
+{
+	char dir[] = "/tmp/lookout-replay.XXXXXX", path[128], err[256] = "";
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	snprintf(path, sizeof path, "%s/state", dir);
+	struct rules_config rc = cfg_default();
+	struct shared_info *si = mk_info("9abc0123", "busy", NULL, NULL);
+	struct run rn = {0};
+	struct snap_container c = running(si, 90);
+	struct rules *r = rules_new(&rc);
+	eval(r, &c, 1, T0, &rn);
+	ok(rules_save(r, path, err, sizeof err) == 0, "state saved while the alert is pending");
+	eval(r, &c, 1, T0 + 30000, &rn); /* fires: in the log, and then the crash before the state is saved */
+	rules_free(r);
+	ok(rn.n == 1 && rn.t[0].firing && rn.t[0].seq == 1, "fired once (seq 1) before the crash");
+	r = rules_new(&rc);
+	rules_load(r, path, err, sizeof err);
+	is_int((int)rules_last_seq(r), 0, "the saved state is behind the log");
+	rules_replay(r, rn.t, rn.n);
+	rules_replay(r, rn.t, rn.n); /* again: only what is newer than the state counts */
+	is_int((int)rules_last_seq(r), 1, "replayed: seq goes on from the log's");
+	struct rule_status st;
+	ok(rules_status(r, "9abc0123", ALERT_HIGH_CPU, &st) == 0 && st.firing && st.since_ms == rn.t[0].since_ms,
+	   "replayed: firing, since the episode began");
+	eval(r, &c, 1, T0 + 40000, &rn);
+	is_int((int)rn.n, 1, "after the restart the ongoing alert does not fire again");
+	c.m.cpu_pct = 1;
+	eval(r, &c, 1, T0 + 50000, &rn);
+	eval(r, &c, 1, T0 + 85000, &rn);
+	ok(rn.n == 2 && !rn.t[1].firing && rn.t[1].seq == 2, "it resolves once, with the next seq (2)");
+	rules_free(r);
+	r = rules_new(&rc);
+	rules_replay(r, rn.t, rn.n);
+	ok(rules_status(r, "9abc0123", ALERT_HIGH_CPU, &st) == 0 && !st.firing && rules_last_seq(r) == 2,
+	   "a resolved transition in the log ends the episode");
+	rules_free(r);
+	unlink(path);
+	rmdir(dir);
+	free(rn.t);
+	shared_info_unref(si);
+}
+
 int main(void)
 {
 	ok(alert_kind_severity(ALERT_CONTAINER_DOWN) == ALERT_CRITICAL &&
@@ -450,5 +494,6 @@ int main(void)
 	test_small_threshold_resolves();
 	test_restart_oom_removal();
 	test_state_file();
+	test_replay();
 	return tap_done();
 }
