@@ -25,15 +25,7 @@ IMAGE=lookout-test/busybox:latest
 WORK=$(mktemp -d /tmp/lookout-connect-test.XXXXXX) || bail "mktemp failed"
 DPID=
 . "$top_srcdir/tests/lib/tmux.sh"
-cleanup_connect() {
-	tmux_stop_all
-	if [ -n "$DPID" ]; then
-		kill -TERM "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null
-	fi
-	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
-}
-engine_on_cleanup cleanup_connect
+engine_on_cleanup tmux_cleanup
 unset LOOKOUT_CONFIG NO_COLOR HTTP_TOKEN HTTP_TOKEN_FILE LOOKOUT_CONNECT LOOKOUT_CONNECT_TOKEN LOOKOUT_CONNECT_TOKEN_FILE
 export LOOKOUT_CONFIG=/dev/null
 

@@ -29,15 +29,7 @@ IMAGE=lookout-test/busybox:latest
 WORK=$(mktemp -d /tmp/lookout-tui-multi.XXXXXX) || bail "mktemp failed"
 DPID=
 . "$top_srcdir/tests/lib/tmux.sh"
-cleanup_tui_multi() {
-	tmux_stop_all
-	if [ -n "$DPID" ]; then
-		kill -TERM "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null
-	fi
-	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
-}
-engine_on_cleanup cleanup_tui_multi
+engine_on_cleanup tmux_cleanup
 unset LOOKOUT_CONFIG NO_COLOR LOOKOUT_HOSTS LOOKOUT_CONTEXT DOCKER_CONTEXT HTTP_TOKEN HTTP_TOKEN_FILE
 export LOOKOUT_CONFIG=/dev/null
 

@@ -23,15 +23,7 @@ IMAGE=lookout-test/busybox:latest
 WORK=$(mktemp -d /tmp/lookout-tui-test.XXXXXX) || bail "mktemp failed"
 DPID=
 . "$top_srcdir/tests/lib/tmux.sh"
-cleanup_tui() {
-	tmux_stop_all
-	if [ -n "$DPID" ]; then
-		kill -TERM "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null
-	fi
-	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
-}
-engine_on_cleanup cleanup_tui
+engine_on_cleanup tmux_cleanup
 
 # ---- 1-2: not a terminal ----------------------------------------------------------------------------------
 "$LOOKOUT" </dev/null >"$WORK/notty.out" 2>"$WORK/notty.err"

@@ -9,6 +9,7 @@
 #   tstart NAME W H [VAR=value ...] -- [lookout arguments ...]
 #   wait_for NAME REGEX [DEADLINE]; wait_gone NAME REGEX [DEADLINE]   (poll capture-pane, grep -E)
 #   cap NAME; keys NAME KEY...; resize NAME W H; show NAME; screen_log NAME; tmux_stop_all
+#   engine_on_cleanup tmux_cleanup   (the tmux servers, a daemon whose pid is in DPID, then WORK unless KEEP_WORK)
 #
 # After lookout exits, the session's shell prints LOOKOUT-EXIT=STATUS and saves `stty -a` in $WORK/stty.NAME;
 # everything the program wrote is in $WORK/stream.NAME from the first byte. Its log file (the screen is up,
@@ -44,4 +45,12 @@ tmux_stop_all() {
 	local s
 	for s in "$WORK"/tmux-*.sock; do [ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null; done
 	return 0
+}
+tmux_cleanup() {
+	tmux_stop_all
+	if [ -n "${DPID:-}" ]; then
+		kill -TERM "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+	fi
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
