@@ -294,13 +294,18 @@ int notify_load_line(struct notify *n, const char *line, size_t len, char *err, 
 	buf_init(&val);
 	struct nkey k;
 	memset(&k, 0, sizeof k);
-	bool have_t = false;
+	bool have_t = false, bad_t = false;
 	int rc;
 	while ((rc = logfmt_next(&p, end, key, sizeof key, &val, err, errlen)) == 1) {
 		int64_t v = 0;
 		if (strcmp(key, "t") == 0) {
-			if (alertlog_parse(val.data, val.len, &k.last, err, errlen))
+			/* Into a copy: a t= that does not parse (even after one that did) leaves nothing half-read. */
+			struct alert_transition t;
+			if (alertlog_parse(val.data, val.len, &t, err, errlen)) {
+				bad_t = true;
 				break;
+			}
+			k.last = t;
 			have_t = true;
 		} else if (strcmp(key, "told") == 0) {
 			for (int i = 0; i < 3; i++)
@@ -318,7 +323,7 @@ int notify_load_line(struct notify *n, const char *line, size_t len, char *err, 
 		}
 	}
 	buf_free(&val);
-	if (rc < 0 || (rc == 1 && !have_t))
+	if (rc < 0 || bad_t)
 		return -1;
 	if (is_buf)
 		return 1;
