@@ -1,8 +1,9 @@
 /* probe.c — the HTTP prober thread: one curl multi (so connections to the same server are reused), one easy
  * handle per target re-added every interval, and a mutex-guarded newest result per target. The multi is
  * driven through curl_multi_socket_action and epoll, so a readable socket costs work for its own transfer
- * only, not a pass over every transfer in flight. It never decides whether a container is healthy and never
- * blocks a caller on the network. */
+ * only, not a pass over every transfer in flight. All targets run on shared rounds (one wake-up starts a
+ * round) and the connection cache has room for one keep-alive connection per target. It never decides
+ * whether a container is healthy and never blocks a caller on the network. */
 #include "autoconfig.h"
 #include "probe.h"
 
