@@ -1,8 +1,9 @@
 /* probe.c — the HTTP prober thread: one curl multi (so connections to the same server are reused), one easy
  * handle per target re-added every interval, and a mutex-guarded newest result per target. The multi is
  * driven through curl_multi_socket_action and epoll, so a readable socket costs work for its own transfer
- * only, not a pass over every transfer in flight. It never decides whether a container is healthy and never
- * blocks a caller on the network. */
+ * only, not a pass over every transfer in flight. All targets run on shared rounds (one wake-up starts a
+ * round) and the connection cache has room for one keep-alive connection per target. It never decides
+ * whether a container is healthy and never blocks a caller on the network. */
 #include "autoconfig.h"
 #include "probe.h"
 
@@ -48,6 +49,7 @@ struct prober {
 	int epfd;                 /* thread only: the sockets curl asks us to watch, and wakefd */
 	int wakefd;               /* an eventfd: written by prober_watch/unwatch/free to wake the thread */
 	int64_t curl_due_ns;      /* thread only: when curl wants CURL_SOCKET_TIMEOUT (monotonic; -1: never) */
+	int64_t epoch_ns;         /* rounds start at epoch_ns + k * interval (monotonic) */
 	long timeout_ms;
 	int interval_ms;
 	bool stop;                /* under mu */
@@ -165,9 +167,20 @@ static CURLcode configure(struct prober *p, struct target *t)
 	return rc;
 }
 
+/* When t is next due after starting at now: the first round boundary at least half an interval away. Every
+ * target runs on the same rounds, however it came in (containers appear at any moment) or was held up (a slow
+ * answer), so one wake-up of the thread starts all of a round's probes, not one wake-up per target — on a
+ * virtual machine each wake-up is the dearest part of a keep-alive probe. */
+static int64_t next_round(const struct prober *p, int64_t now)
+{
+	int64_t iv = (int64_t)p->interval_ms * 1000000;
+	int64_t next = p->epoch_ns + ((now - p->epoch_ns) / iv + 1) * iv;
+	return next - now < iv / 2 ? next + iv : next;
+}
+
 static void start(struct prober *p, struct target *t, int64_t now)
 {
-	t->next_ns = now + (int64_t)p->interval_ms * 1000000;
+	t->next_ns = next_round(p, now);
 	if (!t->cur_url)
 		return;
 	CURLcode rc = CURLE_OK;
@@ -246,6 +259,11 @@ static int refresh(struct prober *p)
 	memcpy(p->mine, p->t, p->nt * sizeof *p->t);
 	p->nmine = p->nt;
 	p->dirty = false;
+	/* Room in the connection cache for every target's connection. curl's default is four per handle in
+	 * the multi at the moment a transfer ends; our handles leave the multi between rounds, so at the end
+	 * of a round (or whenever targets run out of step) that is far fewer than there are targets, and curl
+	 * closed a live keep-alive connection with nearly every finished probe — a new connect per probe. */
+	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, (long)(p->nt > 0 ? p->nt : 1));
 	return 0;
 }
 
@@ -375,6 +393,7 @@ struct prober *prober_new(long timeout_ms, int interval_ms, char *err, size_t er
 	p->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
 	p->interval_ms = interval_ms > 0 ? interval_ms : 1000;
 	p->curl_due_ns = -1;
+	p->epoch_ns = now_mono_ns();
 	p->epfd = epoll_create1(EPOLL_CLOEXEC);
 	p->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct epoll_event wev = {.events = EPOLLIN, .data.fd = p->wakefd};

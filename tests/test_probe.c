@@ -1,6 +1,6 @@
 /* test_probe.c — the HTTP prober against a tiny server in this process: a 2xx/3xx answer passes with a time
  * and a status, a 503 fails as http, a refused port as refused, silence as timeout, TLS to a plain server as
- * tls; rounds reuse one connection; non-http URLs are refused. */
+ * tls; rounds reuse one connection, and many targets keep one each between rounds; non-http URLs are refused. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -21,6 +21,8 @@ static atomic_int status_code = 200;
 static atomic_int silent;
 static atomic_int accepts;
 static int listen_fd;
+static atomic_int accepts2; /* the second server's: many targets at once */
+static int listen_fd2;
 
 static void *serve_conn(void *arg)
 {
@@ -56,12 +58,12 @@ static void *serve_conn(void *arg)
 
 static void *server(void *arg)
 {
-	(void)arg;
+	bool second = arg != NULL;
 	for (;;) {
-		int fd = accept(listen_fd, NULL, NULL);
+		int fd = accept(second ? listen_fd2 : listen_fd, NULL, NULL);
 		if (fd < 0)
 			return NULL;
-		atomic_fetch_add(&accepts, 1);
+		atomic_fetch_add(second ? &accepts2 : &accepts, 1);
 		pthread_t t;
 		pthread_create(&t, NULL, serve_conn, (void *)(intptr_t)fd);
 		pthread_detach(t);
@@ -150,11 +152,37 @@ int main(void)
 	prober_unwatch(p, "b");
 	ok(prober_latest(p, "b", &r) == 0, "unwatched: no result");
 
+	/* Twenty targets on a server of their own, coming in at different moments: a round needs at most one
+	 * connection per target, and those stay open from round to round. (curl's own cache limit, four per
+	 * handle in the multi when a transfer ends, closed most of them whenever few transfers were left.) */
+	int port2;
+	listen_fd2 = listen_any(&port2);
+	pthread_t srv2;
+	pthread_create(&srv2, NULL, server, &port2);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/many", port2);
+	char id[16];
+	for (int i = 0; i < 20; i++) {
+		snprintf(id, sizeof id, "m%d", i);
+		prober_watch(p, id, url);
+		usleep(20000);
+	}
+	int rounds_ok = 1;
+	for (int i = 0; i < 20; i++) {
+		snprintf(id, sizeof id, "m%d", i);
+		rounds_ok &= wait_result(p, id, 24, &r) == 0 && r.failure == PROBE_OK;
+	}
+	ok(rounds_ok, "twenty more targets on one server: 25 rounds each");
+	int conns = atomic_load(&accepts2);
+	ok(conns >= 1 && conns <= 20, "no more connections than targets: they are kept between rounds (%d)", conns);
+
 	prober_free(p);
 	prober_free(NULL);
 	shutdown(listen_fd, SHUT_RDWR);
 	close(listen_fd);
 	pthread_join(srv, NULL);
+	shutdown(listen_fd2, SHUT_RDWR);
+	close(listen_fd2);
+	pthread_join(srv2, NULL);
 	curl_global_cleanup();
 	return tap_done();
 }

@@ -4,7 +4,8 @@
 # its CPU is not counted), watched once without probes and once with one probe per container per second, in
 # the same run. lookout's CPU is read from a cgroup of its own (nanoseconds,
 # threads included). Prints both, the difference as a share of one core (goal: under 1 %), and the probes
-# the CSV shows answered. A benchmark: it asserts nothing.
+# the CSV shows answered. With PROBE_FLOOR (tests/bench/probe-floor, built by make bench) it also prints the
+# floor: what a minimal epoll client doing the same keep-alive GETs spends. A benchmark: it asserts nothing.
 #   tests/bench/probe-cost.sh [N=100] [SECONDS=30]
 set -u
 N=${1:-100}
@@ -95,3 +96,12 @@ awk -v n="$N" -v s="$SECS" -v a="$plain" -v b="$probed" -v ans="$answered" 'BEGI
 	printf "probing costs %.0f ms CPU per minute = %.2f %% of one core (goal: under 1 %%: %s); %d answered probes in the CSV\n",
 		d * 60 / s, d / (s * 10), d / (s * 10) < 1 ? "met" : "MISSED", ans
 }'
+if [ -n "${PROBE_FLOOR:-}" ] && [ -x "$PROBE_FLOOR" ]; then
+	read -r fms fans < <("$PROBE_FLOOR" "$base" "$N" "$SECS")
+	awk -v n="$N" -v s="$SECS" -v f="${fms:-0}" -v fa="${fans:-0}" -v d="$((probed - plain))" 'BEGIN {
+		printf "floor (probe-floor, one epoll client, same servers): %d ms for %d answers = %.2f %% of one core",
+			f, fa, f / (s * 10)
+		if (fa > 0 && d > 0) printf "; lookout %.0f us a probe, floor %.0f us", d * 1000 / (n * s), f * 1000 / fa
+		printf "\n"
+	}'
+fi
