@@ -13,6 +13,11 @@ TAP_PLANNED=
 
 PY=/usr/bin/python3
 
+# No daemon of a test takes the default HTTP port (127.0.0.1:8000): with two tests at once, or another server
+# on this machine, the second would say "cannot listen" on its standard error. A test that wants the server
+# passes --listen (a flag beats the environment); http-harden.sh unsets this to check the default itself.
+export LOOKOUT_LISTEN=off
+
 plan() { TAP_PLANNED=$1; echo "1..$1"; }
 
 # Comments go to stdout so that they land in the .log next to the results they explain.
