@@ -45,7 +45,6 @@ struct docker {
 	bool tls;              /* https to the engine, with tlsopt */
 	struct docker_tls tlsopt;
 	CURL *curl; /* reused between calls so keep-alive saves a connect per request */
-	long timeout_ms; /* this request's whole-transfer limit; 0 = REQUEST_TIMEOUT_MS */
 };
 
 
@@ -611,9 +610,9 @@ static void http_error(const char *endpoint, long status, const char *body, size
 	cJSON_Delete(root);
 }
 
-/* GET path; 0 with the body in *out (NUL-terminated) and the HTTP status in *status, or -1. */
-static int request(struct docker *d, const char *path, bool versioned, struct buf *out, long *status,
-                   char *err, size_t errlen)
+/* GET path within timeout_ms; 0 with the body in *out (NUL-terminated) and the HTTP status in *status, or -1. */
+static int request_within(struct docker *d, const char *path, bool versioned, long timeout_ms, struct buf *out,
+                          long *status, char *err, size_t errlen)
 {
 	struct body bd = {.max = BODY_MAX};
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -626,7 +625,7 @@ static int request(struct docker *d, const char *path, bool versioned, struct bu
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &bd);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(d->curl, CURLOPT_TIMEOUT_MS, d->timeout_ms ? d->timeout_ms : REQUEST_TIMEOUT_MS);
+		rc = curl_easy_setopt(d->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, errbuf);
 	if (rc == CURLE_OK)
@@ -647,6 +646,12 @@ static int request(struct docker *d, const char *path, bool versioned, struct bu
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
 	*out = bd.b;
 	return 0;
+}
+
+static int request(struct docker *d, const char *path, bool versioned, struct buf *out, long *status,
+                   char *err, size_t errlen)
+{
+	return request_within(d, path, versioned, REQUEST_TIMEOUT_MS, out, status, err, errlen);
 }
 
 /* Ids and names go into the URL path; anything but Docker's name characters could change the request. */
@@ -897,9 +902,7 @@ int docker_ping(struct docker *d, char *err, size_t errlen)
 	 * listening (shutting down), which is exactly what this check is for. */
 	curl_easy_setopt(d->curl, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_FORBID_REUSE, 1L);
-	d->timeout_ms = PING_TIMEOUT_MS;
-	int rc = request(d, "/_ping", false, &body, &status, err, errlen);
-	d->timeout_ms = 0;
+	int rc = request_within(d, "/_ping", false, PING_TIMEOUT_MS, &body, &status, err, errlen);
 	curl_easy_setopt(d->curl, CURLOPT_FRESH_CONNECT, 0L);
 	curl_easy_setopt(d->curl, CURLOPT_FORBID_REUSE, 0L);
 	if (rc)
