@@ -1,11 +1,11 @@
 /* series.c — append-only chunked history shared between the collector and snapshot readers without copies.
  * The writer only ever fills slots past the count any published view holds, so readers need no lock.
  * Storage is compact: each chunk holds its first time and memory limit; each point 8 bytes (see series.h)
- * while its chunk fills. A full chunk is sealed: copied into a chunk that stores each of the four 16-bit
- * columns in the smallest of three forms: once, when all its points share the value (an idle container's CPU,
- * the response time of a container without a probe); one signed byte a point, when every value lies within
- * 127 of the straight line from the chunk's first value to its last (tick times, a slowly moving memory
- * figure, a steady response time); else 16 bits a point. Every form reads any point in constant time.
+ * while its chunk fills. A full chunk is sealed: copied into a chunk that packs each of the four 16-bit
+ * columns as distances above a straight line (level, or from the column's first value to its last), in as
+ * many bits a point as the largest distance needs, with one code more for "unknown" when the column has one.
+ * A column every point shares takes no bits (an idle container's CPU, regular tick times); one that moves
+ * within a narrow band takes a few. Every point still reads in constant time, exactly as it was appended.
  * Readers holding the open copy keep it until they release it; it is never written again. */
 #include "series.h"
 
@@ -62,42 +62,42 @@ enum {
 	NCOLS
 };
 
-/* How a sealed chunk stores one column. */
-enum { FORM_SAME = 0, FORM_LINE8, FORM_FULL };
-
 struct series_chunk {
 	atomic_int refs;
 	uint16_t used;    /* written by the collector only; readers use their view's count instead */
-	bool sealed;      /* immutable, columns stored as below; otherwise open: d holds rows of NCOLS */
-	uint8_t form[NCOLS];   /* sealed: FORM_* of each column */
-	uint16_t first[NCOLS]; /* sealed: the column's first value (FORM_SAME: every value) */
-	uint16_t last[NCOLS];  /* sealed, FORM_LINE8: its last value; the line runs from first to last */
-	uint16_t at[NCOLS];    /* sealed: where the column starts in bytes[] (FORM_FULL: 2 bytes a point) */
+	bool sealed;      /* immutable, columns packed as below; otherwise open: d holds rows of NCOLS */
+	uint8_t bits[NCOLS];   /* sealed: bits a point of each column (0: every value on the line) */
+	uint8_t none_mask;     /* sealed: columns whose top code (all bits set) stands for MF_NONE */
+	int32_t line0[NCOLS];  /* sealed: each column's line at its first point ... */
+	int32_t line1[NCOLS];  /* ... and at its last; a value is the line there plus its packed bits */
 	int64_t base_ms, unit_ms;
 	bool pct_known;     /* the points have a memory percentage: used / mem_limit_mb (0 when none used yet) */
 	float mem_limit_mb;
 	union {
 		uint16_t d[1];    /* open: SERIES_CHUNK_POINTS rows of NCOLS */
-		uint8_t bytes[1]; /* sealed: the FORM_FULL columns (uint16, native order), then the FORM_LINE8 ones */
+		uint8_t bytes[1]; /* sealed: each column's bits in turn, little-endian bit order, each from a byte */
 	} u;
 };
 
 #define CHUNK_HEAD_BYTES offsetof(struct series_chunk, u)
 #define OPEN_CHUNK_BYTES (CHUNK_HEAD_BYTES + SERIES_CHUNK_POINTS * NCOLS * sizeof(uint16_t))
+#define PACK_PAD 2 /* a read takes 3 bytes from where a value starts */
 
 size_t series_chunk_bytes(void) { return OPEN_CHUNK_BYTES; }
 
-static size_t sealed_bytes(const uint8_t form[NCOLS], size_t used)
+static size_t column_bytes(unsigned bits, size_t used) { return (bits * used + 7) / 8; }
+
+static size_t packed_bytes(const uint8_t bits[NCOLS], size_t used)
 {
 	size_t n = 0;
 	for (int col = 0; col < NCOLS; col++)
-		n += form[col] == FORM_FULL ? 2 * used : form[col] == FORM_LINE8 ? used : 0;
+		n += column_bytes(bits[col], used);
 	return n;
 }
 
 static size_t chunk_bytes(const struct series_chunk *c)
 {
-	return c->sealed ? CHUNK_HEAD_BYTES + sealed_bytes(c->form, c->used) : OPEN_CHUNK_BYTES;
+	return c->sealed ? CHUNK_HEAD_BYTES + packed_bytes(c->bits, c->used) + PACK_PAD : OPEN_CHUNK_BYTES;
 }
 
 size_t series_heap_bytes(const struct series *s)
@@ -108,27 +108,88 @@ size_t series_heap_bytes(const struct series *s)
 	return n;
 }
 
-/* The line from first to last at point k of n (n >= 2): the same integer arithmetic sealing and reading. */
-static int32_t line_at(uint16_t first, uint16_t last, size_t k, size_t n)
+/* The line from a to b at point k of n: the same integer arithmetic sealing and reading. */
+static int32_t line_at(int32_t a, int32_t b, size_t k, size_t n)
 {
-	return (int32_t)first + (int32_t)(((int64_t)last - first) * (int64_t)k / (int64_t)(n - 1));
+	return n < 2 ? a : a + (int32_t)(((int64_t)b - a) * (int64_t)k / (int64_t)(n - 1));
+}
+
+static uint32_t get_bits(const uint8_t *p, size_t at, unsigned bits)
+{
+	const uint8_t *q = p + at / 8;
+	uint32_t w = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16;
+	return (w >> (at % 8)) & ((1u << bits) - 1);
+}
+
+static void put_bits(uint8_t *p, size_t at, unsigned bits, uint32_t v)
+{
+	for (unsigned i = 0; i < bits; i++, at++)
+		if (v >> i & 1u)
+			p[at / 8] = (uint8_t)(p[at / 8] | 1u << (at % 8));
 }
 
 static uint16_t cell(const struct series_chunk *c, size_t k, int col)
 {
 	if (!c->sealed)
 		return c->u.d[k * NCOLS + (size_t)col];
-	switch (c->form[col]) {
-	case FORM_FULL: {
-		uint16_t v;
-		memcpy(&v, c->u.bytes + c->at[col] + 2 * k, sizeof v);
-		return v;
+	size_t at = 0;
+	for (int i = 0; i < col; i++)
+		at += 8 * column_bytes(c->bits[i], c->used);
+	unsigned bits = c->bits[col];
+	uint32_t u = bits ? get_bits(c->u.bytes, at + k * bits, bits) : 0;
+	if (c->none_mask >> col & 1u && u == (1u << bits) - 1)
+		return MF_NONE;
+	return (uint16_t)(line_at(c->line0[col], c->line1[col], k, c->used) + (int32_t)u);
+}
+
+/* How to pack one column of a full chunk: every known value as its distance above a line, in as few bits as
+ * hold the largest distance (and one code more for MF_NONE when some value is unknown). */
+struct packing {
+	int32_t line0, line1;
+	uint8_t bits;
+	bool none;
+};
+
+static uint8_t bits_for(uint32_t v)
+{
+	uint8_t b = 0;
+	while (b < 32 && v >> b)
+		b++;
+	return b;
+}
+
+/* The packing of column col of open chunk c on the line from a to b, lowered to its smallest distance. */
+static struct packing pack_on(const struct series_chunk *c, int col, int32_t a, int32_t b)
+{
+	size_t n = c->used;
+	int32_t lo = 0, hi = 0;
+	bool any = false, none = false;
+	for (size_t k = 0; k < n; k++) {
+		uint16_t v = c->u.d[k * NCOLS + (size_t)col];
+		if (v == MF_NONE) {
+			none = true;
+			continue;
+		}
+		int32_t r = (int32_t)v - line_at(a, b, k, n);
+		lo = any && lo < r ? lo : r;
+		hi = any && hi > r ? hi : r;
+		any = true;
 	}
-	case FORM_LINE8:
-		return (uint16_t)(line_at(c->first[col], c->last[col], k, c->used) + (int8_t)c->u.bytes[c->at[col] + k]);
-	default:
-		return c->first[col];
-	}
+	struct packing p = {.line0 = a + lo, .line1 = b + lo, .none = none};
+	p.bits = any ? bits_for((uint32_t)(hi - lo) + (none ? 1u : 0u)) : 0; /* nothing known: 0 bits, all MF_NONE */
+	return p;
+}
+
+/* The cheaper of a level line and the line from the column's first value to its last. */
+static struct packing column_packing(const struct series_chunk *c, int col)
+{
+	struct packing level = pack_on(c, col, 0, 0);
+	size_t n = c->used;
+	uint16_t first = c->u.d[col], last = c->u.d[(n - 1) * NCOLS + (size_t)col];
+	if (n < 2 || first == MF_NONE || last == MF_NONE)
+		return level;
+	struct packing slope = pack_on(c, col, first, last);
+	return slope.bits < level.bits ? slope : level;
 }
 
 static void chunk_unref(struct series_chunk *c)
@@ -194,33 +255,20 @@ static bool fits(const struct series_chunk *c, const struct point *p, float limi
 	return true;
 }
 
-/* The smallest form that holds column col of open chunk c exactly. */
-static uint8_t column_form(const struct series_chunk *c, int col)
-{
-	const uint16_t *d = c->u.d;
-	size_t n = c->used;
-	bool same = true, line = n >= 2;
-	for (size_t k = 1; k < n && (same || line); k++) {
-		uint16_t v = d[k * NCOLS + (size_t)col];
-		same = same && v == d[col];
-		if (line) {
-			int32_t r = (int32_t)v - line_at(d[col], d[(n - 1) * NCOLS + (size_t)col], k, n);
-			line = r >= -128 && r <= 127;
-		}
-	}
-	return same ? FORM_SAME : line ? FORM_LINE8 : FORM_FULL;
-}
-
-/* Replaces the open newest chunk by its sealed copy; when out of memory it simply stays open. */
+/* Replaces the open newest chunk by its packed copy; when out of memory it simply stays open. */
 static void seal_newest(struct series *s)
 {
 	size_t slot = (s->head + s->nchunks - 1) % s->max_chunks;
 	struct series_chunk *c = s->ring[slot];
 	size_t n = c->used;
-	uint8_t form[NCOLS];
-	for (int col = 0; col < NCOLS; col++)
-		form[col] = column_form(c, col);
-	struct series_chunk *z = malloc(CHUNK_HEAD_BYTES + sealed_bytes(form, n));
+	struct packing pk[NCOLS];
+	uint8_t bits[NCOLS];
+	for (int col = 0; col < NCOLS; col++) {
+		pk[col] = column_packing(c, col);
+		bits[col] = pk[col].bits;
+	}
+	size_t data = packed_bytes(bits, n);
+	struct series_chunk *z = malloc(CHUNK_HEAD_BYTES + data + PACK_PAD);
 	if (!z)
 		return;
 	atomic_init(&z->refs, 1);
@@ -230,29 +278,22 @@ static void seal_newest(struct series *s)
 	z->unit_ms = c->unit_ms;
 	z->pct_known = c->pct_known;
 	z->mem_limit_mb = c->mem_limit_mb;
-	uint16_t at = 0;
-	for (uint8_t want = FORM_FULL; want >= FORM_LINE8; want--) /* 16-bit columns first: aligned */
-		for (int col = 0; col < NCOLS; col++) {
-			if (form[col] != want)
-				continue;
-			z->at[col] = at;
-			for (size_t k = 0; k < n; k++) {
-				uint16_t v = c->u.d[k * NCOLS + (size_t)col];
-				if (want == FORM_FULL) {
-					memcpy(z->u.bytes + at + 2 * k, &v, sizeof v);
-				} else {
-					int32_t r = (int32_t)v - line_at(c->u.d[col], c->u.d[(n - 1) * NCOLS + (size_t)col], k, n);
-					z->u.bytes[at + k] = (uint8_t)(int8_t)r;
-				}
-			}
-			at = (uint16_t)(at + (want == FORM_FULL ? 2 * n : n));
-		}
+	z->none_mask = 0;
+	memset(z->u.bytes, 0, data + PACK_PAD);
+	size_t at = 0;
 	for (int col = 0; col < NCOLS; col++) {
-		z->form[col] = form[col];
-		z->first[col] = n ? c->u.d[col] : 0;
-		z->last[col] = n ? c->u.d[(n - 1) * NCOLS + (size_t)col] : 0;
-		if (form[col] == FORM_SAME)
-			z->at[col] = 0;
+		const struct packing *p = &pk[col];
+		z->bits[col] = p->bits;
+		z->line0[col] = p->line0;
+		z->line1[col] = p->line1;
+		if (p->none)
+			z->none_mask = (uint8_t)(z->none_mask | 1u << col);
+		for (size_t k = 0; k < n && p->bits; k++) {
+			uint16_t v = c->u.d[k * NCOLS + (size_t)col];
+			uint32_t u = v == MF_NONE ? (1u << p->bits) - 1 : (uint32_t)((int32_t)v - line_at(p->line0, p->line1, k, n));
+			put_bits(z->u.bytes, at + k * p->bits, p->bits, u);
+		}
+		at += 8 * column_bytes(p->bits, n);
 	}
 	s->ring[slot] = z;
 	chunk_unref(c);

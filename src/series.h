@@ -2,7 +2,7 @@
  * the history without copying it: the collector appends past the end a reader can see, and old chunks are
  * freed when the last snapshot that saw them is released. Points are stored in 8 bytes (16-bit time offset
  * and status, and three 16-bit minifloats with 12 significant bits) while their chunk fills, in fewer once it
- * is sealed (see series.c), so an hour at 1 s and a day at 1 min for 300 containers fit in under 12 MiB.
+ * is sealed (see series.c), so an hour at 1 s and a day at 1 min for 300 busy containers fit in about 7 MB.
  * No locking here: publication is the snapshot's. */
 #ifndef LOOKOUT_SERIES_H
 #define LOOKOUT_SERIES_H

@@ -239,10 +239,10 @@ static void test_sealing(void)
 	size_t bi = series_heap_bytes(&idle), bb = series_heap_bytes(&busy);
 	diag("an hour at 1 s: idle %zu bytes (%.2f a point), busy %zu bytes (%.2f a point)", bi, (double)bi / 3600,
 	     bb, (double)bb / 3600);
-	ok(bi < 2 * 3600 + 3 * series_chunk_bytes(), "an idle container's hour: about 1.5 bytes a point");
-	/* busy: times on their line (1 byte), CPU jumping (2), memory in a saw (2), response within 127 ms of its
-	 * line (1), plus the headers */
-	ok(bb > 6 * 3600 && bb < 6 * 3600 + 3 * series_chunk_bytes(), "a busy one's: about 6");
+	ok(bi < 2 * 3600 + 3 * series_chunk_bytes(), "an idle container's hour: under 1.5 bytes a point");
+	/* busy: times on their line but for the jitter and the status (3 bits), CPU over 0..96 % (13), memory in a
+	 * 50 MiB saw (11), responses over 13 ms (4), plus the headers */
+	ok(bb > 4 * 3600 && bb < 4 * 3600 + 3 * series_chunk_bytes(), "a busy one's: about 4");
 	series_view_release(&early);
 	series_view_release(&vi);
 	series_view_release(&vb);
@@ -250,9 +250,9 @@ static void test_sealing(void)
 	series_free(&busy);
 }
 
-/* Values right at the one-byte form's edge (127 above, 128 below the line) and one step past it, on a falling
- * line: each comes back exactly, and only the chunk within the edge is stored a byte a point. */
-static void test_line_form_edges(void)
+/* Response times spread over a band exactly 256 codes wide around a falling line (127 above, 128 below it), and
+ * one code wider: each comes back exactly, and the wider band costs one bit a point more. */
+static void test_packing_widths(void)
 {
 	size_t bytes[2];
 	for (int past = 0; past <= 1; past++) {
@@ -264,7 +264,7 @@ static void test_line_form_edges(void)
 			int k = i % SERIES_CHUNK_POINTS;
 			/* A line from 1900 down to 1900 - 127 * 3 (response codes below 2048 are the value itself). */
 			int32_t line = 1900 - (int32_t)((int64_t)381 * k / (SERIES_CHUNK_POINTS - 1));
-			int32_t r = k == 0 || k == SERIES_CHUNK_POINTS - 1 ? 0 : k % 3 == 0 ? 127 + past : k % 3 == 1 ? -128 - past : 5;
+			int32_t r = k == 0 || k == SERIES_CHUNK_POINTS - 1 ? 0 : k % 3 == 0 ? 127 + past : k % 3 == 1 ? -128 : 5;
 			want[i] = line + r;
 			struct point p = {.wall_ms = 1700000000000 + i * 1000, .cpu_pct = 0, .mem_used_mb = 1, .mem_pct = NAN,
 			                  .response_ms = want[i], .status = PT_UP};
@@ -275,19 +275,133 @@ static void test_line_form_edges(void)
 		bool same = v.count == (size_t)n;
 		for (size_t i = 0; same && i < v.count; i++)
 			same = series_view_get(&v, i).response_ms == want[i];
-		ok(same, "response times %s the byte's range come back exactly", past ? "one past" : "at the edges of");
+		ok(same, "response times %s 8 bits' band come back exactly", past ? "one past" : "filling");
 		bytes[past] = series_heap_bytes(&s);
 		series_view_release(&v);
 		series_free(&s);
 	}
-	/* Two sealed chunks of SERIES_CHUNK_POINTS: past the edge, the responses take a second byte a point. */
-	ok(bytes[1] - bytes[0] == 2 * SERIES_CHUNK_POINTS, "one past the edge costs a byte a point more (%zu vs %zu bytes)",
+	/* Two sealed chunks of SERIES_CHUNK_POINTS: past the band, the responses take a ninth bit a point. */
+	ok(bytes[1] - bytes[0] == 2 * SERIES_CHUNK_POINTS / 8, "one code wider costs a bit a point more (%zu vs %zu bytes)",
 	   bytes[1], bytes[0]);
+}
+
+static uint32_t rnd_state = 12345;
+static uint32_t rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+/* One column's value at point k of a chunk, in one of several shapes: the same everywhere, a narrow band, a
+ * steep line with noise, anything at all (from 0 to beyond the largest code), or unknown now and then. */
+static double shaped(int shape, int k, double scale, double base)
+{
+	double noise = (double)(rnd() % 1000) / 1000;
+	switch (shape) {
+	case 0: return base;
+	case 1: return base + noise * scale / 64;
+	case 2: return base + k * scale / 16 + noise * scale / 8;
+	case 3: return rnd() % 8 == 0 ? NAN : base + noise * scale;
+	case 4: return NAN;
+	default: return (double)(rnd() % 65536) * (double)(1u << (rnd() % 16)) * scale / 65536;
+	}
+}
+
+/* Packing is exact: for columns of every shape, a view taken while the chunk was open and one taken after it
+ * was sealed read the same points, bit for bit. */
+static void test_packing_exact(void)
+{
+	bool same = true;
+	size_t rounds = 0;
+	for (int round = 0; round < 400; round++) {
+		struct series s;
+		/* Room for a chunk a point: a memory figure now known, now not, starts a chunk each time. */
+		series_init(&s, (SERIES_CHUNK_POINTS + 1) * SERIES_CHUNK_POINTS, 1000);
+		int shape[4];
+		for (int c = 0; c < 4; c++)
+			shape[c] = (int)(rnd() % 6);
+		int64_t t = 1700000000000 + (int64_t)round * 1000000;
+		struct series_view open, sealed;
+		for (int k = 0; k <= SERIES_CHUNK_POINTS; k++) {
+			if (k == SERIES_CHUNK_POINTS)
+				series_view_take(&s, 0, &open); /* the full chunk, still open: the next append seals it */
+			double cpu = shaped(shape[0], k, 20000, 3.5), mem = shaped(shape[1], k, 1e6, 180);
+			double resp = shaped(shape[2], k, 60000, 40);
+			struct point p = {.wall_ms = t, .cpu_pct = (float)cpu, .mem_used_mb = (float)mem,
+			                  .mem_pct = isnan(mem) ? NAN : (float)(mem / 40.96),
+			                  .response_ms = isnan(resp) ? -1 : (int32_t)resp,
+			                  .status = (uint8_t)(shape[3] == 0 ? PT_UP : rnd() % 4)};
+			series_append(&s, &p);
+			t += shape[3] == 5 ? 1 + rnd() % 1270 : 1000 + rnd() % 7; /* a chunk spans up to 163 s */
+		}
+		series_view_take(&s, 0, &sealed);
+		rounds += open.count == SERIES_CHUNK_POINTS;
+		for (size_t i = 0; i < open.count && i < sealed.count; i++) {
+			struct point a = series_view_get(&open, i), b = series_view_get(&sealed, i);
+			bool eq = a.wall_ms == b.wall_ms && a.status == b.status && a.response_ms == b.response_ms &&
+			          (a.cpu_pct == b.cpu_pct || (isnan(a.cpu_pct) && isnan(b.cpu_pct))) &&
+			          (a.mem_used_mb == b.mem_used_mb || (isnan(a.mem_used_mb) && isnan(b.mem_used_mb))) &&
+			          (a.mem_pct == b.mem_pct || (isnan(a.mem_pct) && isnan(b.mem_pct)));
+			if (!eq && same)
+				diag("round %d point %zu (shapes %d %d %d %d) differs after sealing", round, i, shape[0], shape[1],
+				     shape[2], shape[3]);
+			same &= eq;
+		}
+		series_view_release(&open);
+		series_view_release(&sealed);
+		series_free(&s);
+	}
+	is_int(rounds, 400, "every round filled a chunk of %d points", SERIES_CHUNK_POINTS);
+	ok(same, "every point of every shape reads the same after sealing");
+}
+
+/* Columns nobody knows (no CPU yet, no probe) and columns that never change take no bits a point; a column
+ * known at some points and unknown at others keeps both. */
+static void test_packing_unknowns(void)
+{
+	struct series s;
+	series_init(&s, 2 * SERIES_CHUNK_POINTS, 1000);
+	for (int k = 0; k <= SERIES_CHUNK_POINTS; k++) {
+		/* Exact ticks and one status: the time column is a line too. */
+		struct point p = {.wall_ms = 1700000000000 + k * 1000, .cpu_pct = NAN, .mem_used_mb = 64, .mem_pct = NAN,
+		                  .response_ms = -1, .status = PT_UP};
+		series_append(&s, &p);
+	}
+	size_t flat = series_heap_bytes(&s);
+	struct series_view v;
+	series_view_take(&s, 0, &v);
+	struct point p0 = series_view_get(&v, 5);
+	ok(isnan(p0.cpu_pct) && p0.response_ms == -1 && p0.mem_used_mb == 64 && p0.wall_ms == 1700000005000,
+	   "unknown stays unknown, the rest exact");
+	series_view_release(&v);
+	series_free(&s);
+	/* The sealed chunk is its header only; the open one after it is a whole open chunk. */
+	ok(flat < 2 * series_chunk_bytes() - SERIES_CHUNK_POINTS * 7, "nothing a point for an unchanging chunk (%zu bytes)",
+	   flat);
+
+	series_init(&s, 2 * SERIES_CHUNK_POINTS, 1000);
+	for (int k = 0; k <= SERIES_CHUNK_POINTS; k++) {
+		struct point p = {.wall_ms = 1700000000000 + k * 1000, .cpu_pct = 0, .mem_used_mb = 64, .mem_pct = NAN,
+		                  .response_ms = k % 10 ? 20 + k % 4 : -1, .status = PT_UP};
+		series_append(&s, &p);
+	}
+	series_view_take(&s, 0, &v);
+	bool same = true;
+	for (size_t k = 0; k < SERIES_CHUNK_POINTS; k++)
+		same &= series_view_get(&v, k).response_ms == (k % 10 ? 20 + (int)k % 4 : -1);
+	ok(same, "failed probes among answered ones come back as they were");
+	/* 20..23 and "unknown": five codes, three bits a point. */
+	ok(series_heap_bytes(&s) - flat == 3 * SERIES_CHUNK_POINTS / 8, "three bits a point for them (%zu bytes more)",
+	   series_heap_bytes(&s) - flat);
+	series_view_release(&v);
+	series_free(&s);
 }
 
 int main(void)
 {
-	test_line_form_edges();
+	test_packing_widths();
+	test_packing_exact();
+	test_packing_unknowns();
 	test_ring();
 	test_sealing();
 	test_precision();

@@ -2,9 +2,9 @@
  * one point a second and the last day at one point a minute, filled through the collector's own series code
  * (an hour-old daemon is the only other way to get there). Prints the bytes and bytes per point; compare.sh
  * adds them to lookout's measured resident memory to project its RSS with full histories. Two kinds of
- * container: idle ones (no CPU, steady memory, no probe: the benchmark's), whose sealed chunks store those
- * columns once and the tick times a byte a point, and busy ones, where CPU jumps, memory moves in a saw-tooth
- * and every tenth probe fails (16 bits a point each) and only the tick times take a byte.
+ * container: idle ones (no CPU, steady memory, no probe: the benchmark's), whose sealed chunks take no bits a
+ * point for those columns and a few for the jittered tick times, and busy ones, where CPU jumps over 0..133 %,
+ * memory moves in a 50 MiB saw-tooth and every tenth probe fails (13, 11 and 5 bits a point).
  *   history-mem [N=300] [idle|busy]    prints "N bytes bytes-per-point kind" */
 #include <malloc.h>
 #include <math.h>
