@@ -80,6 +80,13 @@ printf '%-30s %16s %20s\n' "" "bytes/minute" "CPU ms/minute"
 printf '%-30s %16d %20d\n' "lookout dashboard (UI thread)" "$(per_min $((b1_l - b0_l)))" "$(ms_per_min $((u1_ui - u0_ui)))"
 printf '%-30s %16s %20d\n' "lookout (whole process)" "" "$(ms_per_min $((u1_l - u0_l)))"
 printf '%-30s %16d %20d\n' "docker stats (CLI process)" "$(per_min $((b1_d - b0_d)))" "$(ms_per_min $((u1_d - u0_d)))"
+bl=$((b1_l - b0_l)) bd=$((b1_d - b0_d))
+awk -v l="$bl" -v d="$bd" 'BEGIN {
+	if (d <= 0) { print "\nno bytes from docker stats: no ratio"; exit }
+	r = l / d
+	printf "\nlookout / docker stats, bytes per minute: %.3f (%.0fx fewer; goal: under a tenth: %s)\n", r,
+		(l > 0 ? d / l : 0), (r < 0.1 ? "met" : "MISSED")
+}'
 printf '\n(docker stats also costs the engine: its CPU is not in these figures; see sample-cost.sh.)\n'
 
 # Idle screen: pause the dashboard and measure what it sends while nothing may change.
