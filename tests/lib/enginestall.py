@@ -4,56 +4,23 @@
 # engine's bytes to the client on every connection whose request asked for /stats (the engine then blocks on
 # them, as behind a stalled network path); SIGUSR2 lets them through again. Other requests (pings, lists,
 # events, inspect) pass unchanged both ways at all times. Prints "ready".
-import signal, socket, sys, threading
+import signal, sys, threading
+sys.dont_write_bytecode = True  # nothing written into the source tree (distcheck's is read-only)
+from engineproxy import relay
 listen_path, upstream_path = sys.argv[1], sys.argv[2]
 flowing = threading.Event()
 flowing.set()
 signal.signal(signal.SIGUSR1, lambda *_: flowing.clear())
 signal.signal(signal.SIGUSR2, lambda *_: flowing.set())
-def close_both(a, b):
-    for s in (a, b):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-def serve(c):
-    u = socket.socket(socket.AF_UNIX)
-    try:
-        u.connect(upstream_path)
-    except OSError:
-        c.close()
-        return
+def filters():
     is_stats = threading.Event()
-    def up():  # client -> engine; notes whether the request is a stats one
-        try:
-            while True:
-                data = c.recv(65536)
-                if not data:
-                    break
-                if b"/stats" in data.split(b"\r\n", 1)[0]:
-                    is_stats.set()
-                u.sendall(data)
-        except OSError:
-            pass
-        close_both(c, u)
-    def down():  # engine -> client; held while stalled, for stats connections only
-        try:
-            while True:
-                data = u.recv(65536)
-                if not data:
-                    break
-                while is_stats.is_set() and not flowing.is_set():
-                    flowing.wait(0.2)
-                c.sendall(data)
-        except OSError:
-            pass
-        close_both(c, u)
-    threading.Thread(target=up, daemon=True).start()
-    threading.Thread(target=down, daemon=True).start()
-s = socket.socket(socket.AF_UNIX)
-s.bind(listen_path)
-s.listen(64)
-print("ready", flush=True)
-while True:
-    c, _ = s.accept()
-    serve(c)
+    def to_engine(data):  # notes whether the connection's request is a stats one
+        if b"/stats" in data.split(b"\r\n", 1)[0]:
+            is_stats.set()
+        return data
+    def to_client(data):  # held while stalled, for stats connections only
+        while is_stats.is_set() and not flowing.is_set():
+            flowing.wait(0.2)
+        return data
+    return to_engine, to_client
+relay(listen_path, upstream_path, filters)
