@@ -217,7 +217,15 @@ EOF
 
 tools="idle lookout floor docker_stats"
 command -v netdata >/dev/null 2>&1 && tools="$tools netdata"
-command -v glances >/dev/null 2>&1 && tools="$tools glances"
+# glances without its Docker plugin's libraries (python3-docker, python3-dateutil) silently watches no container
+# at all: a figure from it would be meaningless.
+if command -v glances >/dev/null 2>&1; then
+	if "$(head -n 1 "$(command -v glances)" | sed -n 's/^#! *//p' | cut -d' ' -f1)" -c 'import docker, dateutil' 2>/dev/null; then
+		tools="$tools glances"
+	else
+		echo "compare: glances is installed but its Docker plugin cannot load (install python3-docker and python3-dateutil); not measured" >&2
+	fi
+fi
 tools=${BENCH_TOOLS:-$tools}
 case " $tools " in *" idle "*) ;; *) tools="idle $tools" ;; esac
 case " $tools " in *" lookout "*) ;; *) tools="$tools lookout" ;; esac
