@@ -894,17 +894,20 @@ int docker_negotiate(struct docker *d, struct docker_version *out, char *err, si
 	return 0;
 }
 
-int docker_ping(struct docker *d, char *err, size_t errlen)
+/* GET /_ping, on a new connection when fresh (else on the kept-alive one, if any). */
+static int ping(struct docker *d, bool fresh, char *err, size_t errlen)
 {
 	struct buf body;
 	long status;
-	/* A new connection: a connection kept alive from before may still be served by an engine that stopped
-	 * listening (shutting down), which is exactly what this check is for. */
-	curl_easy_setopt(d->curl, CURLOPT_FRESH_CONNECT, 1L);
-	curl_easy_setopt(d->curl, CURLOPT_FORBID_REUSE, 1L);
+	if (fresh) {
+		curl_easy_setopt(d->curl, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(d->curl, CURLOPT_FORBID_REUSE, 1L);
+	}
 	int rc = request_within(d, "/_ping", false, PING_TIMEOUT_MS, &body, &status, err, errlen);
-	curl_easy_setopt(d->curl, CURLOPT_FRESH_CONNECT, 0L);
-	curl_easy_setopt(d->curl, CURLOPT_FORBID_REUSE, 0L);
+	if (fresh) {
+		curl_easy_setopt(d->curl, CURLOPT_FRESH_CONNECT, 0L);
+		curl_easy_setopt(d->curl, CURLOPT_FORBID_REUSE, 0L);
+	}
 	if (rc)
 		return -1;
 	buf_free(&body);
@@ -913,6 +916,20 @@ int docker_ping(struct docker *d, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* A new connection: a connection kept alive from before may still be served by an engine that stopped
+ * listening (shutting down), which is exactly what this check is for. */
+int docker_ping(struct docker *d, char *err, size_t errlen)
+{
+	return ping(d, true, err, errlen);
+}
+
+/* About a quarter of what a new connection costs dockerd (measured at N = 300: 60 pings, 10-20 ms of its
+ * CPU against 60-70 ms). */
+int docker_ping_kept(struct docker *d, char *err, size_t errlen)
+{
+	return ping(d, false, err, errlen);
 }
 
 /* ---- containers -------------------------------------------------------------------------------------- */

@@ -71,8 +71,12 @@ bool docker_oneshot_stats(const struct docker *d);
 
 /* GET /version; negotiates the API version used for every later request (min of ours and the engine's). */
 int docker_negotiate(struct docker *d, struct docker_version *out, char *err, size_t errlen);
-/* GET /_ping: 0 when the engine answers 200, else -1 with a message in err. A cheap liveness check. */
+/* GET /_ping: 0 when the engine answers 200 within 2.5 s, else -1 with a message in err. A cheap liveness
+ * check. docker_ping asks on a new connection: it fails when the engine no longer accepts any (shutting down).
+ * docker_ping_kept reuses the kept-alive connection when there is one: cheaper for the engine, and enough to
+ * tell a hung engine or a vanished host (it does not answer there either). */
 int docker_ping(struct docker *d, char *err, size_t errlen);
+int docker_ping_kept(struct docker *d, char *err, size_t errlen);
 
 /* GET /containers/json. *out is a malloc'd array of *n entries (only id, name, image, state, labels filled);
  * free each with container_info_free and the array with free. */

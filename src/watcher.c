@@ -13,10 +13,11 @@
 #include "util.h"
 
 #define BACKOFF_MIN_MS 250
-/* While the event stream is open the engine is pinged (on a new connection) this often. An engine that stops
- * listening is unreachable when its stream ends — a dockerd shutting down still reports its containers'
- * deaths there — or DRAIN_MS after the first failed ping, whichever comes first (a host gone without a FIN
- * would otherwise keep a silent stream open for good). */
+/* While the event stream is open the engine is pinged this often, on the kept-alive connection (a quarter of
+ * what a new connection costs dockerd). An engine that stops listening is unreachable when its stream ends —
+ * a dockerd shutting down still reports its containers' deaths there, and the reconnect's ping is on a new
+ * connection — or DRAIN_MS after the first failed ping, whichever comes first (a hung dockerd, or a host gone
+ * without a FIN, would otherwise keep a silent stream open for good). */
 #define LIVENESS_MS 1000
 #define DRAIN_MS 5000
 #define BACKOFF_MAX_MS 1000 /* a local engine that comes back is seen within 2 s, with room for a slow answer */
@@ -262,7 +263,7 @@ static void *watcher_main(void *arg)
 			bool list_due = now >= next_list;
 			if (list_due || now >= next_ping) {
 				/* Before a list too: a hung engine would hold the list for its whole, longer timeout. */
-				if (docker_ping(w->docker, ping_err, sizeof ping_err)) {
+				if (docker_ping_kept(w->docker, ping_err, sizeof ping_err)) {
 					if (!ping_failed_ns)
 						ping_failed_ns = now;
 				} else {
@@ -277,7 +278,7 @@ static void *watcher_main(void *arg)
 				/* A list that failed (it timed out, say): a ping at once says whether the engine still answers;
 				 * if not, the failure began when the list was asked for. */
 				if (list_failed) {
-					if (docker_ping(w->docker, ping_err, sizeof ping_err))
+					if (docker_ping_kept(w->docker, ping_err, sizeof ping_err))
 						ping_failed_ns = now;
 					next_ping = now_mono_ns() + (int64_t)LIVENESS_MS * 1000000;
 				}
