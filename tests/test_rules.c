@@ -476,6 +476,61 @@ static void test_replay(void)
 	shared_info_unref(si);
 }
 
+/* The states follow each container whatever order the snapshots list them in: shuffled every tick, with
+ * a gap (an entry without info) and a container that comes and goes, every episode fires once and only
+ * for the containers that run hot. */
+static void test_order_changes(void)
+{
+	struct rules_config rc = cfg_default();
+	rc.warn_for_ms = 10000;
+	struct rules *r = rules_new(&rc);
+	enum { NC = 7 };
+	struct shared_info *si[NC];
+	char id[16], name[16];
+	for (int i = 0; i < NC; i++) {
+		snprintf(id, sizeof id, "c0ffee%02d", i);
+		snprintf(name, sizeof name, "svc%d", i);
+		si[i] = mk_info(id, name, NULL, NULL);
+	}
+	struct run rn = {0};
+	struct snap_container c[NC + 1];
+	unsigned seed = 7;
+	for (int tick = 0; tick < 40; tick++) {
+		int order[NC];
+		for (int i = 0; i < NC; i++)
+			order[i] = i;
+		for (int i = NC - 1; i > 0; i--) { /* a different order every tick */
+			seed = seed * 1103515245u + 12345u;
+			int j = (int)((seed >> 16) % (unsigned)(i + 1)), t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		size_t n = 0;
+		for (int i = 0; i < NC; i++) {
+			if (order[i] == NC - 1 && tick >= 20 && tick < 30)
+				continue; /* svc6 is not watched for 20 s */
+			c[n++] = running(si[order[i]], order[i] % 2 ? 90 : 5);
+			if (n == 3)
+				memset(&c[n++], 0, sizeof c[0]); /* no info yet */
+		}
+		eval(r, c, n, T0 + tick * 2000, &rn);
+	}
+	size_t fired[NC] = {0}, resolved[NC] = {0};
+	for (size_t k = 0; k < rn.n; k++)
+		for (int i = 0; i < NC; i++)
+			if (strcmp(rn.t[k].container_id, si[i]->info.id) == 0 && rn.t[k].kind == ALERT_HIGH_CPU)
+				(rn.t[k].firing ? fired : resolved)[i]++;
+	bool right = rn.n == 3 && fired[1] == 1 && fired[3] == 1 && fired[5] == 1 && fired[0] + fired[2] + fired[4] == 0;
+	ok(right, "shuffled order: the three hot containers fire once each (%zu transitions)", rn.n);
+	ok(fired[6] == 0 && resolved[6] == 0 && rules_knows(r, "c0ffee06"),
+	   "svc6, cool, came back after 20 s unwatched without a transition");
+	ok(resolved[1] + resolved[3] + resolved[5] == 0, "and nothing resolved while they stay hot");
+	free(rn.t);
+	for (int i = 0; i < NC; i++)
+		shared_info_unref(si[i]);
+	rules_free(r);
+}
+
 int main(void)
 {
 	ok(alert_kind_severity(ALERT_CONTAINER_DOWN) == ALERT_CRITICAL &&
@@ -495,5 +550,6 @@ int main(void)
 	test_restart_oom_removal();
 	test_state_file();
 	test_replay();
+	test_order_changes();
 	return tap_done();
 }
