@@ -888,9 +888,10 @@ static void read_mem_limit(struct read_state *st)
  * sample: that saves a third of the reads. The OOM-kill counter moves rarely and the engine's `oom` event
  * says when (the collector then calls cgroup_recheck), so it is read every OOM_EVERY_NS; and on v1 the
  * throttling counters of cpu.stat are read only while a CFS quota is set, since without one nothing is
- * throttled. Every sample then costs as many reads as the floor in tests/bench/floor.c. */
+ * throttled. Every sample then costs the reads of the floor in tests/bench/floor.c and, on average, half a
+ * read more. */
 #define LIMITS_EVERY_NS (10 * (int64_t)1000000000)
-#define OOM_EVERY_NS (2 * (int64_t)1000000000)
+#define OOM_EVERY_NS (10 * (int64_t)1000000000)
 
 void cgroup_recheck(struct cgroup_reader *r)
 {

@@ -410,7 +410,7 @@ static void apply_event(struct collector *c, unsigned eng, const struct docker_e
 	case DEV_OOM:
 		t->oom_killed = true;
 		if (t->cg)
-			cgroup_recheck(t->cg); /* the OOM-kill counter is otherwise read only every 2 s */
+			cgroup_recheck(t->cg); /* the OOM-kill counter is otherwise read only every 10 s */
 		if (t->watched)
 			log_warn("%s (%.12s) was killed for running out of memory", name, t->id);
 		break;
