@@ -274,16 +274,7 @@ static struct tracked *find_or_add(struct collector *c, unsigned eng, const char
 	struct tracked *t = find(c, eng, id);
 	if (t)
 		return t;
-	if (c->nt == c->capt) {
-		size_t cap = c->capt ? c->capt * 2 : 32;
-		void *p = realloc(c->t, cap * sizeof *c->t);
-		if (!p)
-			return NULL;
-		c->t = p;
-		c->capt = cap;
-	}
-	t = calloc(1, sizeof *t);
-	if (!t)
+	if (grow_array(&c->t, &c->capt, c->nt, sizeof *c->t, 32) || !(t = calloc(1, sizeof *t)))
 		return NULL;
 	if (series_init(&t->hist, c->history_points, (int64_t)(c->o.interval_s * 1000))) {
 		free(t);

@@ -172,16 +172,8 @@ static struct cstate *find_or_add(struct rules *r, const char *id, size_t at)
 		return r->c[at];
 	size_t i = index_of(r, id);
 	if (i == r->n) {
-		if (r->n == r->cap) {
-			size_t cap = r->cap ? r->cap * 2 : 16;
-			void *p = realloc(r->c, cap * sizeof *r->c);
-			if (!p)
-				return NULL;
-			r->c = p;
-			r->cap = cap;
-		}
-		struct cstate *cs = calloc(1, sizeof *cs);
-		if (!cs)
+		struct cstate *cs = NULL;
+		if (grow_array(&r->c, &r->cap, r->n, sizeof *r->c, 16) || !(cs = calloc(1, sizeof *cs)))
 			return NULL;
 		snprintf(cs->id, sizeof cs->id, "%s", id);
 		for (int k = 0; k < ALERT_KIND_COUNT; k++)

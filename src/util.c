@@ -114,6 +114,22 @@ int parse_rfc3339_ms(const char *s, int64_t *out_ms)
 	return 0;
 }
 
+int grow_array(void *arr, size_t *cap, size_t n, size_t elem, size_t first_cap)
+{
+	if (n < *cap)
+		return 0;
+	if (*cap > SIZE_MAX / 2 / elem || first_cap > SIZE_MAX / elem)
+		return -1; /* doubling would overflow (and realloc to a wrapped size could free the array) */
+	size_t nc = *cap ? *cap * 2 : first_cap;
+	void *old, *p;
+	memcpy(&old, arr, sizeof old); /* arr points to a T *: copied, not read through a void ** */
+	if (!nc || !(p = realloc(old, nc * elem)))
+		return -1;
+	memcpy(arr, &p, sizeof p);
+	*cap = nc;
+	return 0;
+}
+
 void buf_init(struct buf *b)
 {
 	b->data = NULL;

@@ -18,6 +18,10 @@ char *fmt_iso8601_ms(int64_t wall_ms, char *buf, size_t len);
  * the zero time "0001-01-01T00:00:00Z" gives 0. Returns 0 or -1. */
 int parse_rfc3339_ms(const char *s, int64_t *out_ms);
 
+/* Makes room in the array *arr (of elements of size elem, *cap of them) for one more beyond n: when n == *cap
+ * the array doubles (first to first_cap). 0, or -1 on ENOMEM with the array as it was. */
+int grow_array(void *arr, size_t *cap, size_t n, size_t elem, size_t first_cap);
+
 /* A growable byte buffer, always NUL-terminated. Functions return 0 or -1 on ENOMEM (the buffer stays valid). */
 struct buf {
 	char *data;

@@ -87,14 +87,8 @@ static void known_set(struct watcher *w, const char *id, enum container_state st
 {
 	struct known *k = known_find(w, id);
 	if (!k) {
-		if (w->nknown == w->capknown) {
-			size_t cap = w->capknown ? w->capknown * 2 : 64;
-			void *p = realloc(w->known, cap * sizeof *w->known);
-			if (!p)
-				return; /* it will be inspected again at the next list: harmless */
-			w->known = p;
-			w->capknown = cap;
-		}
+		if (grow_array(&w->known, &w->capknown, w->nknown, sizeof *w->known, 64))
+			return; /* it will be inspected again at the next list: harmless */
 		k = &w->known[w->nknown++];
 		snprintf(k->id, sizeof k->id, "%s", id);
 	}
@@ -113,14 +107,8 @@ static void dirty_add(struct watcher *w, const char *id)
 	for (size_t i = 0; i < w->ndirty; i++)
 		if (strcmp(w->dirty[i], id) == 0)
 			return;
-	if (w->ndirty == w->capdirty) {
-		size_t cap = w->capdirty ? w->capdirty * 2 : 16;
-		void *p = realloc(w->dirty, cap * sizeof *w->dirty);
-		if (!p)
-			return; /* the next list heals it */
-		w->dirty = p;
-		w->capdirty = cap;
-	}
+	if (grow_array(&w->dirty, &w->capdirty, w->ndirty, sizeof *w->dirty, 16))
+		return; /* the next list heals it */
 	snprintf(w->dirty[w->ndirty++], 65, "%s", id);
 }
 

@@ -47,9 +47,40 @@ static void test_utf8_seq_len(void)
 		       cases[i].what);
 }
 
+/* grow_array: room for one more, doubling from the first capacity; the contents survive each move. */
+static void test_grow_array(void)
+{
+	struct pair {
+		int a;
+		double b;
+	} *v = NULL;
+	size_t n = 0, cap = 0, caps = 0;
+	bool kept = true;
+	for (int i = 0; i < 1000; i++) {
+		size_t before = cap;
+		if (grow_array(&v, &cap, n, sizeof *v, 4)) {
+			ok(0, "grow_array: out of memory at %d", i);
+			free(v);
+			return;
+		}
+		caps += cap != before;
+		v[n++] = (struct pair){i, i * 0.5};
+		for (size_t k = 0; k < n && kept; k++)
+			kept = v[k].a == (int)k && v[k].b == (double)k * 0.5;
+	}
+	ok(kept && n == 1000, "grow_array: 1000 elements appended, every one kept through each move");
+	is_int(cap, 1024, "grow_array: capacity doubles from 4 (4, 8, ..., 1024)");
+	is_int(caps, 9, "grow_array: 9 moves for 1000 elements");
+	size_t huge = SIZE_MAX / 2 + 1;
+	ok(grow_array(&v, &huge, huge, sizeof *v, 4) == -1 && v != NULL && v[999].a == 999,
+	   "grow_array: a size that would overflow fails and leaves the array as it was");
+	free(v);
+}
+
 int main(void)
 {
 	test_utf8_seq_len();
+	test_grow_array();
 	struct buf b;
 	buf_init(&b);
 	char ts[32];
