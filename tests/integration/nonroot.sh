@@ -4,7 +4,8 @@
 # runs under that uid with the group. It must see the containers, read their cgroup files (CPU and memory
 # numbers in /api/snapshot.json) and write CSV rows to its own output directory. It talks to the engine through
 # a recording proxy (tests/lib/enginerecorder.py, its socket root:GROUP 0660 like the engine's), which must see
-# only GET (or HEAD) requests while containers come and go: lookout never changes anything. As a control, the same user
+# only GET (or HEAD) requests while containers come and go: lookout never changes anything; its liveness pings
+# must share a kept-alive connection. As a control, the same user
 # without the group gets one clear line about the socket and no rows. Needs root (to make users and run a
 # private engine): skipped otherwise. Environment (set by make check): top_srcdir, top_builddir, LOOKOUT.
 
@@ -55,7 +56,8 @@ cp "$LOOKOUT" "$WORK/lookout" && chmod 755 "$WORK/lookout"
 
 # The recording proxy in front of the engine, its socket as the engine's.
 REC=$WORK/requests.txt
-/usr/bin/python3 "$top_srcdir/tests/lib/enginerecorder.py" "$WORK/peer.sock" "$ENGINE_SOCK" "$REC" >"$WORK/peer.out" 2>&1 &
+CONNS=$WORK/connections.txt
+/usr/bin/python3 "$top_srcdir/tests/lib/enginerecorder.py" "$WORK/peer.sock" "$ENGINE_SOCK" "$REC" "$CONNS" >"$WORK/peer.out" 2>&1 &
 PIDS+=("$!")
 poll_until "grep -q ready '$WORK/peer.out'" 30 0.1 || bail "the recording proxy did not start: $(cat "$WORK/peer.out")"
 chgrp "$G" "$WORK/peer.sock" && chmod 0660 "$WORK/peer.sock"
@@ -111,6 +113,14 @@ reqs = [l.split(" ", 1) for l in open(sys.argv[1]).read().splitlines()]
 kinds = collections.Counter((m, p.split("?")[0].split("/")[2] if p.count("/") > 1 else p) for m, p in reqs)
 print(", ".join("%s %s x%d" % (m, p, n) for (m, p), n in sorted(kinds.items())))
 sys.exit(0 if reqs and all(m in ("GET", "HEAD") for m, _ in reqs) and any("/events" in p for _, p in reqs) else 1)' "$REC"
+# The liveness pings while the event stream is open share the kept-alive connection (a new one each costs dockerd
+# four times the CPU): several of them on one connection, once the daemon has run for a few seconds.
+poll_until "[ \$(grep -c ' GET /_ping' '$CONNS') -ge 6 ]" 30 0.3
+check "its liveness pings reuse a kept-alive connection" /usr/bin/python3 -c '
+import collections, sys
+pings = collections.Counter(l.split(" ", 1)[0] for l in open(sys.argv[1]) if " GET /_ping" in l)
+print("%d pings on %d connections, at most %d on one" % (sum(pings.values()), len(pings), max(pings.values(), default=0)))
+sys.exit(0 if max(pings.values(), default=0) >= 3 else 1)' "$CONNS"
 check "and its log has no 'permission denied'" sh -c "! grep -qi 'permission denied' '$D/container_monitor.log' '$D/stderr'"
 check "the files it wrote belong to $U" sh -c "[ \"\$(stat -c %U '$D/metrics.csv')\" = '$U' ]"
 
