@@ -123,8 +123,9 @@ static const struct key keys[] = {
 	 "The window of the restart_loop alert.", OFF(restart_loop_window_s)},
 	{"LOOKOUT_CHECK_JSON", "json", 0, T_BOOL, "false", 0, 0, NULL, NULL,
 	 "lookout check: print the result as JSON instead of a table.", OFF(check_json)},
-	{"LOOKOUT_LIST_INTERVAL", "list-interval", 0, T_SECONDS, "30", 1, 86400, NULL, "SECONDS",
-	 "How often the container list is fetched to heal events the stream missed.", OFF(list_interval_s)},
+	{"LOOKOUT_LIST_INTERVAL", "list-interval", 0, T_SECONDS, "300", 1, 86400, NULL, "SECONDS",
+	 "How often the whole container list is fetched to heal events the stream missed (the stream is the "
+	 "source; after a reconnect every container is listed and inspected at once).", OFF(list_interval_s)},
 	{"LOOKOUT_STATUS_EVERY", "status-every", 0, T_INT, "5", 0, 1000000, NULL, "TICKS",
 	 "Daemon: print one status line per container on standard output every this many ticks (0: never).",
 	 OFF(status_every)},

@@ -1107,7 +1107,7 @@ int docker_inspect(struct docker *d, const char *id, struct container_info *out,
 	if (status != 200) {
 		not_found_or_http(d, id, status, &body, "the container inspect", err, errlen);
 		buf_free(&body);
-		return -1;
+		return status == 404 ? DOCKER_NO_SUCH_CONTAINER : -1;
 	}
 	int rc = docker_parse_inspect(body.data, body.len, out, err, errlen);
 	buf_free(&body);

@@ -82,7 +82,9 @@ int docker_ping_kept(struct docker *d, char *err, size_t errlen);
  * free each with container_info_free and the array with free. */
 int docker_list(struct docker *d, bool all, struct container_info **out, size_t *n, char *err, size_t errlen);
 
-/* GET /containers/{id}/json into *out (caller frees members with container_info_free). */
+/* GET /containers/{id}/json into *out (caller frees members with container_info_free). 0 on success;
+ * DOCKER_NO_SUCH_CONTAINER when the engine answers that there is none (404); -1 on any other failure. */
+#define DOCKER_NO_SUCH_CONTAINER (-2)
 int docker_inspect(struct docker *d, const char *id, struct container_info *out, char *err, size_t errlen);
 
 /* GET /containers/{id}/stats?stream=false (with one-shot=true when supported) into *out. */

@@ -20,6 +20,7 @@
  * without a FIN, would otherwise keep a silent stream open for good). */
 #define LIVENESS_MS 1000
 #define DRAIN_MS 5000
+#define HEAL_SOON_MS 2000
 #define BACKOFF_MAX_MS 1000 /* a local engine that comes back is seen within 2 s, with room for a slow answer */
 
 struct watcher {
@@ -42,6 +43,12 @@ struct watcher {
 	 * keep the thread inside curl's callback (and away from its stop flag). */
 	char (*dirty)[65];
 	size_t ndirty, capdirty;
+	/* An inspect failed for another reason than the container being gone (or an event's id could not be
+	 * queued): the healing list comes after heal_ms instead of at its interval, so the container is not missing
+	 * for minutes. heal_ms starts at HEAL_SOON_MS and doubles while lists keep meeting failures (a container
+	 * the engine can never inspect must not make it list every 2 s). */
+	bool heal_soon;
+	int64_t heal_ms;
 	struct complaint list_complaint;
 };
 
@@ -60,6 +67,7 @@ struct watcher *watcher_new(const char *host_url, double list_interval_s, const 
 	}
 	w->host_url = xstrdup(host_url);
 	w->list_interval_s = list_interval_s;
+	w->heal_ms = HEAL_SOON_MS;
 	w->cbs = *cbs;
 	atomic_init(&w->stop, false);
 	return w;
@@ -107,8 +115,10 @@ static void dirty_add(struct watcher *w, const char *id)
 	for (size_t i = 0; i < w->ndirty; i++)
 		if (strcmp(w->dirty[i], id) == 0)
 			return;
-	if (grow_array(&w->dirty, &w->capdirty, w->ndirty, sizeof *w->dirty, 16))
-		return; /* the next list heals it */
+	if (grow_array(&w->dirty, &w->capdirty, w->ndirty, sizeof *w->dirty, 16)) {
+		w->heal_soon = true; /* out of memory: the list inspects it */
+		return;
+	}
 	snprintf(w->dirty[w->ndirty++], 65, "%s", id);
 }
 
@@ -118,8 +128,11 @@ static void inspect(struct watcher *w, const char *id)
 	struct container_info info;
 	char err[512];
 	memset(&info, 0, sizeof info);
-	if (docker_inspect(w->docker, id, &info, err, sizeof err)) {
+	int rc = docker_inspect(w->docker, id, &info, err, sizeof err);
+	if (rc) {
 		log_debug("inspect %.12s: %s", id, err);
+		if (rc != DOCKER_NO_SUCH_CONTAINER)
+			w->heal_soon = true;
 		container_info_free(&info);
 		return;
 	}
@@ -248,7 +261,7 @@ static void *watcher_main(void *arg)
 			if (atomic_load(&w->stop))
 				break;
 			int64_t now = now_mono_ns();
-			bool list_due = now >= next_list;
+			bool list_due = now >= next_list, listed = false;
 			if (list_due || now >= next_ping) {
 				/* Before a list too: a hung engine would hold the list for its whole, longer timeout. */
 				if (docker_ping_kept(w->docker, ping_err, sizeof ping_err)) {
@@ -263,6 +276,7 @@ static void *watcher_main(void *arg)
 				next_list = now + (int64_t)LIVENESS_MS * 1000000; /* not while pings fail */
 			} else if (list_due) {
 				list_failed = list_and_heal(w) != 0;
+				listed = !list_failed;
 				/* A list that failed (it timed out, say): a ping at once says whether the engine still answers;
 				 * if not, the failure began when the list was asked for. */
 				if (list_failed) {
@@ -282,6 +296,16 @@ static void *watcher_main(void *arg)
 			for (size_t i = 0; i < w->ndirty && !atomic_load(&w->stop); i++)
 				inspect(w, w->dirty[i]);
 			w->ndirty = 0;
+			if (w->heal_soon) {
+				w->heal_soon = false;
+				int64_t soon = now_mono_ns() + w->heal_ms * 1000000;
+				if (next_list > soon)
+					next_list = soon;
+				if (w->heal_ms < (int64_t)(w->list_interval_s * 1000))
+					w->heal_ms *= 2;
+			} else if (listed) {
+				w->heal_ms = HEAL_SOON_MS; /* a list whose inspects all answered */
+			}
 			if (rc == 0) {
 				log_info("the engine closed the event stream; reconnecting");
 				break;

@@ -873,7 +873,7 @@ static void test_transport(void)
 	ok(docker_inspect(d, ID_LIMITED, &c, err, sizeof err) == 0 && strcmp(c.name, "lk-limited") == 0,
 	   "inspect over the socket");
 	container_info_free(&c);
-	ok(docker_inspect(d, "nosuch", &c, err, sizeof err) == -1, "404");
+	ok(docker_inspect(d, "nosuch", &c, err, sizeof err) == DOCKER_NO_SUCH_CONTAINER, "404");
 	is_str(err, "no such container: nosuch", "404 message");
 	ok(docker_inspect(d, "boom", &c, err, sizeof err) == -1 && strstr(err, "HTTP 500: engine on fire"),
 	   "500 carries the engine's message: %s", err);
