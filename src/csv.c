@@ -137,7 +137,7 @@ static int num(struct buf *b, double v, int decimals)
 {
 	if (isnan(v) || isinf(v))
 		return buf_puts(b, ",");
-	return buf_printf(b, ",%.*f", decimals, v);
+	return buf_append(b, ",", 1) | buf_fixed(b, v, decimals);
 }
 
 int csv_format_rows(struct buf *b, const struct snapshot *s)
@@ -158,8 +158,11 @@ int csv_format_rows(struct buf *b, const struct snapshot *s)
 		rc |= buf_csv_field(b, in->name ? in->name : "");
 		rc |= buf_puts(b, ",");
 		rc |= buf_csv_field(b, in->image ? in->image : "");
-		rc |= buf_printf(b, ",%s,%s,%d", container_state_name(c->state), container_health_name(c->health),
-		                 c->up ? 1 : 0);
+		rc |= buf_puts(b, ",");
+		rc |= buf_puts(b, container_state_name(c->state));
+		rc |= buf_puts(b, ",");
+		rc |= buf_puts(b, container_health_name(c->health));
+		rc |= buf_puts(b, c->up ? ",1" : ",0");
 		rc |= num(b, mm ? m->cpu_pct : NAN, 2);
 		rc |= num(b, mm ? m->cpu_limit_pct : NAN, 2);
 		rc |= num(b, mm ? m->mem_used_bytes : NAN, 0);
@@ -170,12 +173,18 @@ int csv_format_rows(struct buf *b, const struct snapshot *s)
 		rc |= num(b, mm ? m->blk_read_bps : NAN, 0);
 		rc |= num(b, mm ? m->blk_write_bps : NAN, 0);
 		rc |= num(b, mm ? m->pids : NAN, 0);
-		rc |= buf_printf(b, ",%d", c->restarts);
-		rc |= c->response_ms >= 0 ? buf_printf(b, ",%d", c->response_ms) : buf_puts(b, ",");
-		rc |= c->http_status > 0 ? buf_printf(b, ",%d", c->http_status) : buf_puts(b, ",");
-		if (c->state_since_ms > 0)
-			rc |= buf_printf(b, ",%s\n", fmt_iso8601_ms(c->state_since_ms, since, sizeof since));
-		else
+		rc |= buf_puts(b, ",") | buf_int(b, c->restarts);
+		rc |= buf_puts(b, ",");
+		if (c->response_ms >= 0)
+			rc |= buf_int(b, c->response_ms);
+		rc |= buf_puts(b, ",");
+		if (c->http_status > 0)
+			rc |= buf_int(b, c->http_status);
+		if (c->state_since_ms > 0) {
+			rc |= buf_puts(b, ",");
+			rc |= buf_puts(b, fmt_iso8601_ms(c->state_since_ms, since, sizeof since));
+			rc |= buf_puts(b, "\n");
+		} else
 			rc |= buf_puts(b, ",\n");
 		if (rc)
 			return -1;

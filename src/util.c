@@ -42,8 +42,24 @@ char *fmt_iso8601_ms(int64_t wall_ms, char *buf, size_t len)
 	buf[0] = '\0';
 	if (!gmtime_r(&secs, &tm))
 		return buf;
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	         tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+	int year = tm.tm_year + 1900;
+	if (year < 0 || year > 9999 || len < 25) {
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		         tm.tm_min, tm.tm_sec, ms);
+		return buf;
+	}
+	/* The same text without printf: every metrics CSV row carries one or two of these. */
+	const int field[] = {year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms};
+	const int width[] = {4, 2, 2, 2, 2, 2, 3};
+	const char after[] = "--T::.Z";
+	char *p = buf;
+	for (size_t f = 0; f < ARRAY_LEN(field); f++) {
+		for (int d = width[f] - 1, v = field[f]; d >= 0; d--, v /= 10)
+			p[d] = (char)('0' + v % 10);
+		p += width[f];
+		*p++ = after[f];
+	}
+	*p = '\0';
 	return buf;
 }
 
@@ -201,6 +217,48 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	b->len += (size_t)n;
 	return 0;
+}
+
+int buf_int(struct buf *b, long long v)
+{
+	char tmp[24];
+	size_t n = sizeof tmp;
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	do
+		tmp[--n] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		tmp[--n] = '-';
+	return buf_append(b, tmp + n, sizeof tmp - n);
+}
+
+int buf_fixed(struct buf *b, double v, int decimals)
+{
+	static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+	if (decimals < 0 || decimals >= (int)ARRAY_LEN(scale) || !isfinite(v))
+		return buf_printf(b, "%.*f", decimals, v);
+	/* printf rounds v's exact binary value to the nearest at that many decimals (a tie to even). a below
+	 * has v × 10^decimals to within a relative 2^-52, so it rounds the same way unless it is that close to a
+	 * tie; those, and numbers too big for the integer, go the slow way. */
+	double a = fabs(v) * scale[decimals];
+	if (!(a < 1e15))
+		return buf_printf(b, "%.*f", decimals, v);
+	double whole = floor(a), frac = a - whole;
+	if (fabs(frac - 0.5) <= a * 1e-15 + 1e-12)
+		return buf_printf(b, "%.*f", decimals, v);
+	unsigned long long u = (unsigned long long)whole + (frac > 0.5);
+	char tmp[32];
+	size_t n = sizeof tmp;
+	for (int i = 0; i < decimals; i++, u /= 10)
+		tmp[--n] = (char)('0' + u % 10);
+	if (decimals > 0)
+		tmp[--n] = '.';
+	do
+		tmp[--n] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (signbit(v)) /* as printf: -0.001 is "-0.00" */
+		tmp[--n] = '-';
+	return buf_append(b, tmp + n, sizeof tmp - n);
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not valid. */

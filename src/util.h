@@ -33,6 +33,11 @@ void buf_reset(struct buf *b);
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_puts(struct buf *b, const char *s);
 __attribute__((format(printf, 2, 3))) int buf_printf(struct buf *b, const char *fmt, ...);
+/* Appends v exactly as printf's "%.*f" with that many decimals would, but without printf's arbitrary-precision
+ * path for the common case (the metrics CSV formats ten numbers a container a tick). */
+int buf_fixed(struct buf *b, double v, int decimals);
+/* Appends the decimal digits of v, as "%lld" would. */
+int buf_int(struct buf *b, long long v);
 
 /* Appends s as one RFC 4180 CSV field: quoted when it holds a comma, quote, CR, LF or leading/trailing space;
  * quotes doubled. Other control characters (C0, DEL and the C1 range U+0080..U+009F) and invalid UTF-8 become

@@ -1,6 +1,11 @@
 /* test_util.c — clocks, buffers, strict parsing and the escaping of untrusted text for CSV and terminals. */
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tap.h"
 #include "util.h"
@@ -77,10 +82,85 @@ static void test_grow_array(void)
 	free(v);
 }
 
+/* buf_fixed, buf_int and fmt_iso8601_ms against printf, whose text they must reproduce byte for byte. */
+static void test_fast_formatting(void)
+{
+	struct buf b;
+	buf_init(&b);
+	char want[512];
+	/* Ties in binary (0.125 at 2 decimals, 2.5 at 0), values just either side of ties, negative zero, small
+	 * negatives, the integer limit and beyond, and the magnitudes the CSV carries. */
+	const double fixed[] = {0,       -0.0,     0.125,          0.375,     2.5,      3.5,          -2.5,
+	                        1.005,   1.015,    0.045,          12.345,    99.995,   100,          -0.001,
+	                        -12.5,   1e-300,   4503599627370495.5, 1e15,  1e15 - 1, 9.99999999e14, 1e22,
+	                        123456789012.0, 2147483648.0, 0.49999999999999994, 0.5000000000000001};
+	int bad = 0, cases = 0;
+	for (size_t i = 0; i < ARRAY_LEN(fixed); i++)
+		for (int d = 0; d <= 7; d++) {
+			buf_reset(&b);
+			buf_fixed(&b, fixed[i], d);
+			snprintf(want, sizeof want, "%.*f", d, fixed[i]);
+			cases++;
+			if (strcmp(b.data, want) != 0 && bad++ < 5)
+				printf("# buf_fixed(%.17g, %d) = %s, printf says %s\n", fixed[i], d, b.data, want);
+		}
+	/* A pseudo-random sweep over twenty decades and the near-tie values k/1000 ± 1 ulp. */
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		double v = (double)(x >> 11) / 9007199254740992.0 * pow(10, (int)(x % 20) - 4);
+		if (i % 3 == 1)
+			v = nextafter((double)(x % 1000000) / 1000.0, (x & 64) ? INFINITY : -INFINITY);
+		if (i % 7 == 0)
+			v = -v;
+		int d = (int)((x >> 5) % 4);
+		buf_reset(&b);
+		buf_fixed(&b, v, d);
+		snprintf(want, sizeof want, "%.*f", d, v);
+		cases++;
+		if (strcmp(b.data, want) != 0 && bad++ < 5)
+			printf("# buf_fixed(%.17g, %d) = %s, printf says %s\n", v, d, b.data, want);
+	}
+	ok(bad == 0, "buf_fixed writes what printf's %%.*f writes (%d cases, %d differ)", cases, bad);
+
+	const long long ints[] = {0, 1, -1, 9, 10, 99, 100, -100, 2147483647, -2147483648LL, LLONG_MAX, LLONG_MIN};
+	bad = 0;
+	for (size_t i = 0; i < ARRAY_LEN(ints); i++) {
+		buf_reset(&b);
+		buf_int(&b, ints[i]);
+		snprintf(want, sizeof want, "%lld", ints[i]);
+		bad += strcmp(b.data, want) != 0;
+	}
+	ok(bad == 0, "buf_int writes what printf's %%lld writes, the limits included");
+
+	char got[32];
+	bad = 0;
+	for (int64_t ms = -86400000LL * 400; ms < 4102444800000LL * 2; ms += 86400000LL * 13 + 3600007LL * 5 + 917) {
+		time_t secs = (time_t)(ms / 1000);
+		int msr = (int)(ms % 1000);
+		if (msr < 0) {
+			msr += 1000;
+			secs--;
+		}
+		struct tm tm;
+		gmtime_r(&secs, &tm);
+		snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msr);
+		if (strcmp(fmt_iso8601_ms(ms, got, sizeof got), want) != 0 && bad++ < 3)
+			printf("# fmt_iso8601_ms(%lld) = %s, want %s\n", (long long)ms, got, want);
+	}
+	ok(bad == 0, "fmt_iso8601_ms writes the same text as printf from 1969 to 2099");
+	char small[20];
+	fmt_iso8601_ms(1795496110123LL, small, sizeof small);
+	is_str(small, "2026-11-24T04:55:10", "a short buffer is cut, not overrun");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	test_utf8_seq_len();
 	test_grow_array();
+	test_fast_formatting();
 	struct buf b;
 	buf_init(&b);
 	char ts[32];
