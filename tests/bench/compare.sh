@@ -154,12 +154,16 @@ run_lookout() {
 	rm -rf "$out"
 	spawn "$LOOKOUT" --daemon --interval 1 --source cgroup --output-dir "$out" --status-every 0 \
 		--host "$DOCKER_HOST" >/dev/null 2>&1
-	# Measure once every container has been sampled twice (streams opened, files found).
+	# Measure once each of the N containers has been sampled twice (inspected, files found, first rate
+	# known): counting rows in all would let the window open while the last containers are still being
+	# inspected at start-up. The id (third column) comes before any quoted name, so splitting on commas is safe.
 	for _ in $(seq 1 600); do
-		rows=$(grep -c ',running,' "$out/metrics.csv" 2>/dev/null)
-		[ "${rows:-0}" -ge $((n * 2)) ] && break
+		rows=$(awk -F, '$6 == "running" && ++seen[$3] == 2 { twice++ } END { print twice + 0 }' \
+			"$out/metrics.csv" 2>/dev/null)
+		[ "${rows:-0}" -ge "$n" ] && break
 		sleep 0.2
 	done
+	echo "compare: lookout warmed up: ${rows:-0} of $n containers sampled twice" >&2
 	r=$(measure_window)
 	stop_tool
 	echo "$r"
