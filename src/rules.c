@@ -76,6 +76,9 @@ struct alert_state {
 	int64_t episode_since; /* firing: when the condition began */
 	int64_t clear_since;   /* firing: since when the condition has been false; 0 = it is true */
 	double value, threshold;
+	/* A threshold alert's message is written from value and threshold only when a transition or a status asks
+	 * for it: formatting it every tick for every container cost more than the rest of the rules. */
+	bool msg_from_reading;
 	char msg[ALERT_MSG_MAX];
 };
 
@@ -199,6 +202,58 @@ uint64_t rules_last_seq(const struct rules *r)
 	return r->seq;
 }
 
+/* Where a firing threshold alert resolves: thr - hyst, with the margin at most half the threshold (a margin
+ * wider than that, under a small per-container label, would make resolving impossible). */
+static double resolve_level(double thr, double hyst)
+{
+	return thr - fmin(hyst, thr / 2);
+}
+
+/* How a threshold alert (high_cpu, high_memory, slow_response) words its reading, "CPU 93.1 % is above 40 %",
+ * and its hysteresis. */
+struct reading_words {
+	const char *what, *unit, *suffix;
+	int decimals;
+	double hyst;
+};
+
+static struct reading_words words_of(const struct rules *r, enum alert_kind k)
+{
+	const struct rules_config *cfg = &r->cfg;
+	switch (k) {
+	case ALERT_HIGH_CPU:
+		return (struct reading_words){"CPU", "%", cfg->cpu_basis == CPU_BASIS_LIMIT ? " of its limit" : "", 1,
+		                              cfg->cpu_hysteresis};
+	case ALERT_HIGH_MEMORY:
+		return (struct reading_words){"memory", "%", "", 1, cfg->memory_hysteresis};
+	default:
+		return (struct reading_words){"HTTP response", "ms", "", 0, cfg->response_hysteresis_ms};
+	}
+}
+
+/* A threshold alert's message for the reading v against thr: above it (firing) or back below (resolving). */
+static void reading_msg(const struct rules *r, enum alert_kind k, double v, double thr, bool firing, char *buf,
+                        size_t len)
+{
+	struct reading_words w = words_of(r, k);
+	if (firing)
+		snprintf(buf, len, "%s %.*f %s is above %g %s%s", w.what, w.decimals, v, w.unit, thr, w.unit, w.suffix);
+	else
+		snprintf(buf, len, "%s %.*f %s is back below %g %s", w.what, w.decimals, v, w.unit,
+		         resolve_level(thr, w.hyst), w.unit);
+}
+
+/* The message of alert k's newest reading, into buf. */
+static const char *current_msg(const struct rules *r, enum alert_kind k, const struct alert_state *a, char *buf,
+                               size_t len)
+{
+	if (a->msg_from_reading)
+		reading_msg(r, k, a->value, a->threshold, true, buf, len);
+	else
+		snprintf(buf, len, "%s", a->msg);
+	return buf;
+}
+
 int rules_status(const struct rules *r, const char *id, enum alert_kind kind, struct rule_status *st)
 {
 	const struct cstate *cs = find(r, id);
@@ -210,7 +265,7 @@ int rules_status(const struct rules *r, const char *id, enum alert_kind kind, st
 	st->since_ms = a->episode_since;
 	st->value = a->value;
 	st->threshold = a->threshold;
-	snprintf(st->msg, sizeof st->msg, "%s", a->msg);
+	current_msg(r, kind, a, st->msg, sizeof st->msg);
 	return 0;
 }
 
@@ -272,7 +327,8 @@ enum cond { C_HOLD = 0, C_TRUE, C_FALSE };
 
 /* One step of one alert: pending -> firing after for_ms; firing -> resolved when the condition has been false
  * for clear_ms (warnings use their for-duration: a dying container's last low reading, just before the
- * engine says it died, must not end an episode that muting would otherwise keep). */
+ * engine says it died, must not end an episode that muting would otherwise keep). A NULL resolve_msg: a
+ * threshold alert's, written from its reading. */
 static void step(struct rules *r, struct out *o, struct cstate *cs, enum alert_kind k, enum cond cond,
                  int64_t since_hint, int64_t for_ms, int64_t now, const char *resolve_msg)
 {
@@ -290,7 +346,8 @@ static void step(struct rules *r, struct out *o, struct cstate *cs, enum alert_k
 		if (now - a->pending_since >= for_ms) {
 			a->firing = true;
 			a->episode_since = a->pending_since;
-			emit(r, o, cs, k, true, now, a->msg);
+			char msg[ALERT_MSG_MAX];
+			emit(r, o, cs, k, true, now, current_msg(r, k, a, msg, sizeof msg));
 		}
 		return;
 	}
@@ -301,19 +358,17 @@ static void step(struct rules *r, struct out *o, struct cstate *cs, enum alert_k
 	if (!a->clear_since)
 		a->clear_since = now;
 	if (now - a->clear_since >= clear_ms) {
+		char msg[ALERT_MSG_MAX];
+		if (!resolve_msg) {
+			reading_msg(r, k, a->value, a->threshold, false, msg, sizeof msg);
+			resolve_msg = msg;
+		}
 		emit(r, o, cs, k, false, now, resolve_msg);
 		a->firing = false;
 		a->pending_since = 0;
 		a->episode_since = 0;
 		a->clear_since = 0;
 	}
-}
-
-/* Where a firing threshold alert resolves: thr - hyst, with the margin at most half the threshold (a margin
- * wider than that, under a small per-container label, would make resolving impossible). */
-static double resolve_level(double thr, double hyst)
-{
-	return thr - fmin(hyst, thr / 2);
 }
 
 /* A threshold condition with hysteresis: fires above thr, resolves only below resolve_level. NaN: no data. */
@@ -360,30 +415,25 @@ static void set_reading(struct alert_state *a, double v, double thr)
 	a->threshold = thr;
 }
 
-/* One threshold warning (high_cpu, high_memory, slow_response): the newest reading and its message, the
- * hysteresis, the for-duration. what/unit/decimals only shape the messages ("CPU 93.1 % is above 40 %"). */
+/* One threshold warning (high_cpu, high_memory, slow_response): the newest reading (its message is written
+ * from it when needed), the hysteresis, the for-duration. */
 static void threshold_rule(struct rules *r, struct out *o, struct cstate *cs, enum alert_kind kind, double v,
-                           double thr, double hyst, const char *what, const char *unit, int decimals,
-                           const char *suffix, int64_t now)
+                           double thr, int64_t now)
 {
 	struct alert_state *a = &cs->a[kind];
-	char msg[ALERT_MSG_MAX];
-	enum cond cond = above(a, v, thr, hyst);
+	enum cond cond = above(a, v, thr, words_of(r, kind).hyst);
 	if (!isnan(v)) {
 		set_reading(a, v, thr);
-		snprintf(msg, sizeof msg, "%s %.*f %s is above %g %s%s", what, decimals, v, unit, thr, unit, suffix);
-		copy_text(a->msg, sizeof a->msg, msg); /* the newest reading; a transition copies it when it fires */
+		a->msg_from_reading = true;
 	}
-	snprintf(msg, sizeof msg, "%s %.*f %s is back below %g %s", what, decimals, v, unit, resolve_level(thr, hyst),
-	         unit);
-	step(r, o, cs, kind, cond, 0, r->cfg.warn_for_ms, now, msg);
+	step(r, o, cs, kind, cond, 0, r->cfg.warn_for_ms, now, NULL);
 }
 
 static void eval_one(struct rules *r, struct out *o, struct cstate *cs, struct snap_container *c, int64_t now)
 {
 	const struct rules_config *cfg = &r->cfg;
 	const struct container_info *in = &c->si->info;
-	char msg[ALERT_MSG_MAX + 64], words[160];
+	char msg[ALERT_MSG_MAX + 64] = "", words[160];
 	copy_text(cs->name, sizeof cs->name, in->name ? in->name : in->id);
 	cs->seen = true;
 	bool running = c->state == CSTATE_RUNNING;
@@ -421,8 +471,10 @@ static void eval_one(struct rules *r, struct out *o, struct cstate *cs, struct s
 	/* container_down */
 	struct alert_state *a = &cs->a[ALERT_CONTAINER_DOWN];
 	set_reading(a, running ? 0 : 1, NAN);
-	snprintf(msg, sizeof msg, "not running: %s", state_words(c, words, sizeof words));
-	copy_text(a->msg, sizeof a->msg, msg);
+	if (!running) { /* the messages are written only when they can be used (firing, or pending) */
+		snprintf(msg, sizeof msg, "not running: %s", state_words(c, words, sizeof words));
+		copy_text(a->msg, sizeof a->msg, msg);
+	}
 	step(r, o, cs, ALERT_CONTAINER_DOWN, running ? C_FALSE : C_TRUE, c->state_since_ms, cfg->down_for_ms, now,
 	     "running again");
 	bool muted = !running || a->firing;
@@ -439,12 +491,15 @@ static void eval_one(struct rules *r, struct out *o, struct cstate *cs, struct s
 	/* restart_loop: not muted either, a looping container is down most of the time */
 	a = &cs->a[ALERT_RESTART_LOOP];
 	set_reading(a, (double)cs->nrestart, cfg->restart_count);
-	snprintf(msg, sizeof msg, "restarted %zu times within %lld s", cs->nrestart,
-	         (long long)(cfg->restart_window_ms / 1000));
-	copy_text(a->msg, sizeof a->msg, msg);
-	snprintf(msg, sizeof msg, "%zu restarts within %lld s", cs->nrestart, (long long)(cfg->restart_window_ms / 1000));
-	step(r, o, cs, ALERT_RESTART_LOOP, cs->nrestart >= (size_t)cfg->restart_count ? C_TRUE : C_FALSE, 0, 0, now,
-	     msg);
+	bool looping = cs->nrestart >= (size_t)cfg->restart_count;
+	if (looping || a->firing) {
+		snprintf(msg, sizeof msg, "restarted %zu times within %lld s", cs->nrestart,
+		         (long long)(cfg->restart_window_ms / 1000));
+		copy_text(a->msg, sizeof a->msg, msg);
+		snprintf(msg, sizeof msg, "%zu restarts within %lld s", cs->nrestart,
+		         (long long)(cfg->restart_window_ms / 1000));
+	}
+	step(r, o, cs, ALERT_RESTART_LOOP, looping ? C_TRUE : C_FALSE, 0, 0, now, msg);
 
 	if (muted) {
 		/* While down, the other alerts neither start nor end: no noise about a container that is not there. */
@@ -467,31 +522,28 @@ static void eval_one(struct rules *r, struct out *o, struct cstate *cs, struct s
 		         hout);
 	else if (probe_bad)
 		snprintf(msg, sizeof msg, "HTTP check failed: %s", c->probe_error);
-	else
+	else if (docker_bad)
 		snprintf(msg, sizeof msg, "HEALTHCHECK says unhealthy: %s", hout);
-	copy_text(a->msg, sizeof a->msg, msg);
+	if (probe_bad || docker_bad)
+		copy_text(a->msg, sizeof a->msg, msg);
 	step(r, o, cs, ALERT_HEALTH_FAILED, docker_bad || probe_bad ? C_TRUE : C_FALSE, 0, cfg->health_for_ms, now,
 	     "healthy again");
 
 	/* high_cpu */
 	double v = !c->have_metrics ? NAN : cfg->cpu_basis == CPU_BASIS_LIMIT ? c->m.cpu_limit_pct : c->m.cpu_pct;
-	threshold_rule(r, o, cs, ALERT_HIGH_CPU, v, label_number(in, "lookout.cpu_threshold", cfg->cpu_threshold),
-	               cfg->cpu_hysteresis, "CPU", "%", 1, cfg->cpu_basis == CPU_BASIS_LIMIT ? " of its limit" : "",
-	               now);
+	threshold_rule(r, o, cs, ALERT_HIGH_CPU, v, label_number(in, "lookout.cpu_threshold", cfg->cpu_threshold), now);
 
 	/* high_memory */
 	v = c->have_metrics ? c->m.mem_pct : NAN;
-	threshold_rule(r, o, cs, ALERT_HIGH_MEMORY, v,
-	               label_number(in, "lookout.memory_threshold", cfg->memory_threshold), cfg->memory_hysteresis,
-	               "memory", "%", 1, "", now);
+	threshold_rule(r, o, cs, ALERT_HIGH_MEMORY, v, label_number(in, "lookout.memory_threshold", cfg->memory_threshold),
+	               now);
 
 	/* slow_response: only answers count; a failed probe is health_failed's business */
 	v = c->probed && c->probe_ok && c->response_ms >= 0 ? c->response_ms : NAN;
 	if (!c->probed && cs->a[ALERT_SLOW_RESPONSE].firing)
 		v = 0; /* the URL went away: nothing is slow any more */
 	threshold_rule(r, o, cs, ALERT_SLOW_RESPONSE, v,
-	               label_number(in, "lookout.response_time_threshold", cfg->response_threshold_ms),
-	               cfg->response_hysteresis_ms, "HTTP response", "ms", 0, "", now);
+	               label_number(in, "lookout.response_time_threshold", cfg->response_threshold_ms), now);
 
 mask:
 	c->firing_alerts = 0;
@@ -766,6 +818,7 @@ void rules_replay(struct rules *r, const struct alert_transition *t, size_t n)
 			a->value = t[i].value;
 			a->threshold = t[i].threshold;
 			copy_text(a->msg, sizeof a->msg, t[i].msg);
+			a->msg_from_reading = false;
 		}
 		r->seq = t[i].seq;
 	}

@@ -531,6 +531,101 @@ static void test_order_changes(void)
 	rules_free(r);
 }
 
+/* The words of every kind's firing and resolved transitions, and of the status of a firing alert: what the alert
+ * log, the emails and `lookout check` show. */
+static void test_messages(void)
+{
+	struct rules_config rc = cfg_default();
+	rc.warn_for_ms = 0;
+	rc.health_for_ms = 0;
+	rc.down_for_ms = 0;
+	struct rules *r = rules_new(&rc);
+	struct shared_info *si = mk_info("eeee5555", "msg", NULL, NULL);
+	struct run rn = {0};
+	struct snap_container c = running(si, 93.14);
+	c.m.mem_pct = 97.25;
+	c.probed = true;
+	c.probe_ok = true;
+	c.response_ms = 1500;
+	c.http_status = 200;
+	eval(r, &c, 1, T0, &rn);
+	c.m.cpu_pct = 95.06;
+	eval(r, &c, 1, T0 + 1000, &rn);
+	struct rule_status st;
+	ok(rules_status(r, "eeee5555", ALERT_HIGH_CPU, &st) == 0 && st.firing, "messages: high_cpu fires");
+	is_str(st.msg, "CPU 95.1 % is above 40 %", "messages: a firing alert's status shows the newest reading");
+	c.m.cpu_pct = 3;
+	c.m.mem_pct = 5;
+	c.response_ms = 20;
+	eval(r, &c, 1, T0 + 2000, &rn);
+	c.state = CSTATE_EXITED;
+	c.exit_code = 137;
+	c.up = false;
+	eval(r, &c, 1, T0 + 3000, &rn);
+	c.state = CSTATE_RUNNING;
+	c.exit_code = -1;
+	c.up = true;
+	c.health = CHEALTH_UNHEALTHY;
+	c.restarts = 0;
+	eval(r, &c, 1, T0 + 4000, &rn);
+	c.health = CHEALTH_HEALTHY;
+	eval(r, &c, 1, T0 + 5000, &rn);
+	const char *want[][2] = {
+		{"high_cpu+", "CPU 93.1 % is above 40 %"},
+		{"high_memory+", "memory 97.2 % is above 80 %"},
+		{"slow_response+", "HTTP response 1500 ms is above 1000 ms"},
+		{"high_cpu-", "CPU 3.0 % is back below 35 %"},
+		{"high_memory-", "memory 5.0 % is back below 75 %"},
+		{"slow_response-", "HTTP response 20 ms is back below 800 ms"},
+		{"container_down+", "not running: exited with code 137"},
+		{"container_down-", "running again"},
+		{"health_failed+", "HEALTHCHECK says unhealthy: (no output)"},
+		{"health_failed-", "healthy again"},
+	};
+	char got[2048] = "";
+	for (size_t i = 0; i < rn.n; i++) {
+		size_t len = strlen(got);
+		snprintf(got + len, sizeof got - len, "%s%s%s=%s", i ? " | " : "", alert_kind_name(rn.t[i].kind),
+		         rn.t[i].firing ? "+" : "-", rn.t[i].msg);
+	}
+	int bad = rn.n != ARRAY_LEN(want);
+	for (size_t i = 0; i < rn.n && i < ARRAY_LEN(want); i++) {
+		char k[64];
+		snprintf(k, sizeof k, "%s%s", alert_kind_name(rn.t[i].kind), rn.t[i].firing ? "+" : "-");
+		bad += strcmp(k, want[i][0]) != 0 || strcmp(rn.t[i].msg, want[i][1]) != 0;
+	}
+	ok(!bad, "messages: each transition says what it is about (%s)", got);
+
+	/* Restart loop: three restarts, then the window forgets them. */
+	struct run rl = {0};
+	for (int i = 1; i <= 3; i++) {
+		c.restarts = i;
+		eval(r, &c, 1, T0 + 10000 + i * 1000, &rl);
+	}
+	eval(r, &c, 1, T0 + 10000 + 3000 + rc.restart_window_ms, &rl);
+	ok(rl.n == 2 && rl.t[0].firing && strcmp(rl.t[0].msg, "restarted 3 times within 300 s") == 0 &&
+	           !rl.t[1].firing && strcmp(rl.t[1].msg, "0 restarts within 300 s") == 0,
+	   "messages: restart_loop fires and resolves with its counts (%s / %s)", rl.n ? rl.t[0].msg : "",
+	   rl.n > 1 ? rl.t[1].msg : "");
+
+	/* The limit basis says so. */
+	struct rules_config rl2 = cfg_default();
+	rl2.warn_for_ms = 0;
+	rl2.cpu_basis = CPU_BASIS_LIMIT;
+	struct rules *r2 = rules_new(&rl2);
+	struct run rb = {0};
+	struct snap_container d = running(si, 50);
+	eval(r2, &d, 1, T0, &rb);
+	ok(rb.n == 1 && strcmp(rb.t[0].msg, "CPU 50.0 % is above 40 % of its limit") == 0,
+	   "messages: against the CPU limit, the message says so (%s)", rb.n ? rb.t[0].msg : "");
+	free(rn.t);
+	free(rl.t);
+	free(rb.t);
+	shared_info_unref(si);
+	rules_free(r);
+	rules_free(r2);
+}
+
 int main(void)
 {
 	ok(alert_kind_severity(ALERT_CONTAINER_DOWN) == ALERT_CRITICAL &&
@@ -551,5 +646,6 @@ int main(void)
 	test_state_file();
 	test_replay();
 	test_order_changes();
+	test_messages();
 	return tap_done();
 }
