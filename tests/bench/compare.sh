@@ -7,11 +7,15 @@
 # end of the same round, interpolated to the tool's window), and its resident memory at the end. Every figure is per minute, the median of BENCH_RUNS rounds, and printed
 # with its ratio to lookout; all rounds are also written as CSV. A benchmark, never a test.
 #   tests/bench/compare.sh [N...]            (default: 100; `make bench` passes 10 100 300)
-# Environment: BENCH_SECS (window per measurement, 30), BENCH_RUNS (3), BENCH_CSV (bench-compare.csv),
+# Every tool, once ready, runs BENCH_SETTLE seconds more before its window: the window is the steady state, not
+# the start-up (lookout's first inspects of N containers, docker stats' first round trips, and the garbage
+# collection they leave dockerd with).
+# Environment: BENCH_SECS (window per measurement, 30), BENCH_SETTLE (15), BENCH_RUNS (3), BENCH_CSV (bench-compare.csv),
 #   BENCH_TOOLS (a subset of: lookout floor docker_stats netdata glances), LOOKOUT, FLOOR (the binaries).
 set -u
 NS=${*:-100}
 SECS=${BENCH_SECS:-30}
+SETTLE=${BENCH_SETTLE:-15}
 RUNS=${BENCH_RUNS:-3}
 CSV=${BENCH_CSV:-bench-compare.csv}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -164,6 +168,7 @@ run_lookout() {
 		sleep 0.2
 	done
 	echo "compare: lookout warmed up: ${rows:-0} of $n containers sampled twice" >&2
+	sleep "$SETTLE"
 	r=$(measure_window)
 	stop_tool
 	echo "$r"
@@ -174,6 +179,7 @@ run_floor() {
 	# shellcheck disable=SC2086
 	spawn "$FLOOR" 1 $((SECS + 10)) $pids >/dev/null 2>&1
 	sleep 2
+	sleep "$SETTLE"
 	r=$(measure_window)
 	stop_tool
 	echo "$r"
@@ -183,6 +189,7 @@ run_docker_stats() {
 	local r
 	spawn docker stats --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}}' >/dev/null 2>&1
 	sleep 5 # its first answers take a round trip per container
+	sleep "$SETTLE"
 	r=$(measure_window)
 	stop_tool
 	echo "$r"
@@ -192,6 +199,7 @@ run_glances() {
 	local r
 	spawn glances --stdout docker -t 1 >/dev/null 2>&1
 	sleep 5
+	sleep "$SETTLE"
 	r=$(measure_window)
 	stop_tool
 	echo "$r"
@@ -221,6 +229,7 @@ run_netdata() {
 EOF
 	spawn netdata -D -c "$dir/netdata.conf" >/dev/null 2>&1
 	sleep 10
+	sleep "$SETTLE"
 	r=$(measure_window)
 	stop_tool
 	echo "$r"
