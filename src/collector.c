@@ -4,12 +4,14 @@
 #include "collector.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,7 +118,7 @@ struct collector {
 
 	pthread_t thread;
 	bool started, stopped;
-	pthread_mutex_t lock; /* guards the queue, latest, stop */
+	pthread_mutex_t lock; /* guards the queue, latest, stop, interrupts */
 	pthread_cond_t cond;  /* the collector waits on it for messages and ticks (CLOCK_MONOTONIC) */
 	pthread_cond_t published; /* readers wait on it for snapshots (CLOCK_MONOTONIC) */
 	struct msg *head, *tail;
@@ -124,6 +126,7 @@ struct collector {
 	struct snapshot *latest;
 	struct snapshot *latest_tick; /* the newest snapshot published by a tick (guarded by lock) */
 	uint64_t seq, tick;
+	uint64_t interrupts; /* collector_interrupt calls: readers' waits end when it changes */
 
 	/* Collector-thread state. */
 	struct tracked **t;
@@ -134,6 +137,8 @@ struct collector {
 	int64_t self_mono_prev;
 	double self_cpu_pct;
 	uint64_t self_rss;
+	bool statm_opened;
+	int statm_fd; /* /proc/self/statm, once statm_opened; -1 when it could not be opened */
 };
 
 /* ---- the queue (any thread) ------------------------------------------------------------------------ */
@@ -697,34 +702,33 @@ static void probe_update(struct collector *c, struct tracked *t)
 	}
 }
 
+/* lookout's own CPU and memory, for the dashboard's footer: getrusage for the CPU (all threads, in
+ * microseconds), and /proc/self/statm through a descriptor kept open (a tick must not pay for an fopen). */
 static void sample_self(struct collector *c)
 {
-	char buf[1024];
-	FILE *f = fopen("/proc/self/stat", "re");
-	if (f) {
-		size_t n = fread(buf, 1, sizeof buf - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		const char *p = strrchr(buf, ')');
-		unsigned long long ut = 0, st = 0;
-		/* Fields after the command: state(3) ... utime(14) stime(15). */
-		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2) {
-			long hz = sysconf(_SC_CLK_TCK);
-			uint64_t ns = (ut + st) * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
-			int64_t mono = now_mono_ns();
-			if (c->self_mono_prev && mono > c->self_mono_prev && ns >= c->self_cpu_ns_prev)
-				c->self_cpu_pct = (double)(ns - c->self_cpu_ns_prev) / (double)(mono - c->self_mono_prev) *
-				                  100.0;
-			c->self_cpu_ns_prev = ns;
-			c->self_mono_prev = mono;
-		}
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		uint64_t ns = ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ull +
+		              ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ull;
+		int64_t mono = now_mono_ns();
+		if (c->self_mono_prev && mono > c->self_mono_prev && ns >= c->self_cpu_ns_prev)
+			c->self_cpu_pct = (double)(ns - c->self_cpu_ns_prev) / (double)(mono - c->self_mono_prev) * 100.0;
+		c->self_cpu_ns_prev = ns;
+		c->self_mono_prev = mono;
 	}
-	f = fopen("/proc/self/statm", "re");
-	if (f) {
-		unsigned long long size, rss;
-		if (fscanf(f, "%llu %llu", &size, &rss) == 2)
+	if (!c->statm_opened) {
+		c->statm_opened = true;
+		c->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	}
+	char buf[256];
+	ssize_t n = c->statm_fd >= 0 ? pread(c->statm_fd, buf, sizeof buf - 1, 0) : -1;
+	if (n > 0) {
+		buf[n] = '\0';
+		char *end;
+		strtoull(buf, &end, 10); /* size, then the resident pages */
+		unsigned long long rss = strtoull(end, &end, 10);
+		if (*end == ' ' || *end == '\n')
 			c->self_rss = rss * (uint64_t)sysconf(_SC_PAGESIZE);
-		fclose(f);
 	}
 }
 
@@ -1273,6 +1277,8 @@ void collector_free(struct collector *c)
 	free(c->names);
 	free(c->docker_host);
 	free(c->host_root);
+	if (c->statm_opened && c->statm_fd >= 0)
+		close(c->statm_fd);
 	free(c);
 }
 
@@ -1297,11 +1303,20 @@ struct snapshot *collector_wait(struct collector *c, uint64_t after_seq, int tim
 	struct timespec ts;
 	deadline_ts(now_mono_ns() + (int64_t)timeout_ms * 1000000, &ts);
 	pthread_mutex_lock(&c->lock);
-	while ((!c->latest || c->latest->seq <= after_seq) && !c->stop) {
+	uint64_t interrupts = c->interrupts;
+	while ((!c->latest || c->latest->seq <= after_seq) && !c->stop && c->interrupts == interrupts) {
 		if (pthread_cond_timedwait(&c->published, &c->lock, &ts) == ETIMEDOUT)
 			break;
 	}
 	struct snapshot *s = c->latest && c->latest->seq > after_seq ? snapshot_ref(c->latest) : NULL;
 	pthread_mutex_unlock(&c->lock);
 	return s;
+}
+
+void collector_interrupt(struct collector *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->interrupts++;
+	pthread_cond_broadcast(&c->published);
+	pthread_mutex_unlock(&c->lock);
 }

@@ -62,6 +62,8 @@ struct snapshot *collector_latest_tick(struct collector *c);
 /* Waits up to timeout_ms for a snapshot with seq > after_seq; returns a reference, or NULL on timeout or
  * once the collector has stopped. */
 struct snapshot *collector_wait(struct collector *c, uint64_t after_seq, int timeout_ms);
+/* Makes every collector_wait in progress return now (NULL unless a newer snapshot is there). */
+void collector_interrupt(struct collector *c);
 
 /* Whether a container of this name/id/labels passes --container and --label-enable. */
 bool collector_selects(const struct collector_opts *o, const struct container_info *info);

@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +169,48 @@ static void save_rules_state(const char *path, const struct snapshot *s, uint64_
 	*saved_seq = t->seq;
 }
 
+/* SIGTERM, SIGINT and SIGHUP are taken by a thread of their own (sigwait), which wakes the main loop: that
+ * loop then sleeps until a snapshot comes, instead of waking every 200 ms to look for signals. */
+struct signal_thread {
+	sigset_t set;
+	struct collector *c;
+	atomic_int stop_sig; /* the SIGTERM or SIGINT that came, 0 before */
+	atomic_uint reopens; /* SIGHUPs so far */
+};
+
+static void *signal_main(void *arg)
+{
+	struct signal_thread *st = arg;
+	for (;;) {
+		int sig;
+		if (sigwait(&st->set, &sig))
+			continue;
+		if (sig == SIGHUP)
+			atomic_fetch_add(&st->reopens, 1);
+		else
+			atomic_store(&st->stop_sig, sig);
+		collector_interrupt(st->c);
+		if (sig != SIGHUP)
+			return NULL; /* later signals stay blocked and pending until the process ends */
+	}
+}
+
+/* The next signal for the main loop to act on, 0 when none: from the signal thread, or without it (st NULL)
+ * straight from the pending set. A stop is reported once. */
+static int next_signal(struct signal_thread *st, const sigset_t *set, unsigned *reopens_done, bool stopping)
+{
+	if (!st) {
+		struct timespec zero = {0, 0};
+		int sig = sigtimedwait(set, NULL, &zero);
+		return sig > 0 ? sig : 0;
+	}
+	if (atomic_load(&st->reopens) != *reopens_done) {
+		++*reopens_done;
+		return SIGHUP;
+	}
+	return stopping ? 0 : atomic_load(&st->stop_sig);
+}
+
 static bool want_color(const struct config *cfg)
 {
 	if (cfg->color == COLOR_ALWAYS)
@@ -291,8 +335,15 @@ int daemon_run(const struct config *cfg)
 	struct complaint csv_complaint = {0}, alert_complaint = {0}, state_complaint = {0};
 	bool stop = false;
 	int exit_code = 0;
+	struct signal_thread sigs = {.set = set, .c = c};
+	atomic_init(&sigs.stop_sig, 0);
+	atomic_init(&sigs.reopens, 0);
+	unsigned reopens_done = 0;
+	pthread_t sig_thr;
+	/* Without that thread (it could not start), the loop looks for signals itself every 200 ms. */
+	bool sig_thread = pthread_create(&sig_thr, NULL, signal_main, &sigs) == 0;
 	while (!stop) {
-		struct snapshot *s = collector_wait(c, seq, 200);
+		struct snapshot *s = collector_wait(c, seq, sig_thread ? 5000 : 200);
 		if (s) {
 			seq = s->seq;
 			write_alerts(alerts, s, &written_alert, &alert_complaint);
@@ -312,9 +363,8 @@ int daemon_run(const struct config *cfg)
 			snapshot_unref(t);
 			snapshot_unref(s);
 		}
-		struct timespec zero = {0, 0};
 		int sig;
-		while ((sig = sigtimedwait(&set, NULL, &zero)) > 0) {
+		while ((sig = next_signal(sig_thread ? &sigs : NULL, &set, &reopens_done, stop)) > 0) {
 			if (sig == SIGHUP) {
 				log_reopen();
 				if (csv_reopen(csv, err, sizeof err) || alertlog_reopen(alerts, err, sizeof err))
@@ -327,6 +377,8 @@ int daemon_run(const struct config *cfg)
 			}
 		}
 	}
+	if (sig_thread)
+		pthread_join(sig_thr, NULL); /* it returned with the stop signal */
 	httpd_stop(http);
 	collector_stop(c);
 	/* The tick that was in progress when the signal came is published by now: keep it. */

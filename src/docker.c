@@ -1499,6 +1499,12 @@ int docker_events_poll(struct docker_events *ev, int timeout_ms, docker_event_cb
 	return rc;
 }
 
+void docker_events_wakeup(struct docker_events *ev)
+{
+	if (ev && ev->multi)
+		curl_multi_wakeup(ev->multi);
+}
+
 void docker_events_close(struct docker_events *ev)
 {
 	if (!ev)

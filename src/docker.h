@@ -136,6 +136,9 @@ struct docker_events;
 struct docker_events *docker_events_open(struct docker *d, int64_t since_ns, char *err, size_t errlen);
 int docker_events_poll(struct docker_events *ev, int timeout_ms, docker_event_cb cb, void *arg, char *err,
                        size_t errlen);
+/* Makes a docker_events_poll that is waiting, or the next one, return at once; callable from any thread while
+ * the stream is open. */
+void docker_events_wakeup(struct docker_events *ev);
 void docker_events_close(struct docker_events *ev);
 
 #endif

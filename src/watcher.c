@@ -31,6 +31,9 @@ struct watcher {
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
+	/* The open event stream, for watcher_free to wake its poll (the poll otherwise sleeps until the next ping). */
+	pthread_mutex_t ev_lock;
+	struct docker_events *ev;
 	int64_t last_event_ns; /* resume point after a reconnect */
 	/* Containers already inspected and the state the engine last listed them in, so a list inspects only
 	 * what is new or changed. */
@@ -70,6 +73,7 @@ struct watcher *watcher_new(const char *host_url, double list_interval_s, const 
 	w->heal_ms = HEAL_SOON_MS;
 	w->cbs = *cbs;
 	atomic_init(&w->stop, false);
+	pthread_mutex_init(&w->ev_lock, NULL);
 	return w;
 }
 
@@ -245,6 +249,9 @@ static void *watcher_main(void *arg)
 			sleep_ms_unless_stopped(w, backoff_ms);
 			continue;
 		}
+		pthread_mutex_lock(&w->ev_lock);
+		w->ev = ev;
+		pthread_mutex_unlock(&w->ev_lock);
 		w->cbs.engine(w->cbs.arg, &v, v.hostname, NULL);
 		was_up = true;
 		last_err[0] = '\0';
@@ -292,7 +299,12 @@ static void *watcher_main(void *arg)
 				else
 					backoff_ms = BACKOFF_MIN_MS;
 			}
-			int rc = docker_events_poll(ev, 200, on_event, w, err, sizeof err);
+			/* Asleep until an event comes or the next ping or list is due: one wake-up a second when all is
+			 * quiet (watcher_free wakes the poll to stop). */
+			int64_t due = next_ping < next_list ? next_ping : next_list;
+			int64_t wait_ms = (due - now_mono_ns()) / 1000000 + 1;
+			int rc = docker_events_poll(ev, wait_ms < 1 ? 1 : wait_ms > LIVENESS_MS ? LIVENESS_MS : (int)wait_ms,
+			                            on_event, w, err, sizeof err);
 			for (size_t i = 0; i < w->ndirty && !atomic_load(&w->stop); i++)
 				inspect(w, w->dirty[i]);
 			w->ndirty = 0;
@@ -321,6 +333,9 @@ static void *watcher_main(void *arg)
 				break;
 			}
 		}
+		pthread_mutex_lock(&w->ev_lock);
+		w->ev = NULL;
+		pthread_mutex_unlock(&w->ev_lock);
 		docker_events_close(ev);
 	}
 	return NULL;
@@ -342,8 +357,12 @@ void watcher_free(struct watcher *w)
 	if (!w)
 		return;
 	atomic_store(&w->stop, true);
+	pthread_mutex_lock(&w->ev_lock);
+	docker_events_wakeup(w->ev);
+	pthread_mutex_unlock(&w->ev_lock);
 	if (w->started)
 		pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->ev_lock);
 	docker_free(w->docker);
 	free(w->host_url);
 	free(w->known);
