@@ -138,7 +138,14 @@ repeats=$(printf '%s\n' "$counts" | awk '{ r += $4 - 1 } END { print r + 0 }')
 repeated=$(printf '%s\n' "$counts" | awk '$4 > 1 { print $1 }' | tr '\n' ' ')
 diag "repeats: $repeats ${repeated:+($repeated)}"
 ok $(( repeats <= 1 ? 0 : 1 )) "repeats: $repeats, within the window (at most the one message in flight at the SIGKILL)"
-is "$repeated" "ha-3 " "the repeat is the alert whose email the server had taken but not yet answered at the SIGKILL"
+is "$repeated" "ha-3 " "the repeat is the alert whose email the server had taken but not yet answered at the SIGKILL" || {
+	# What each side did about ha-3, and what the server holds.
+	diag "killed at $KILL_AT; the server's messages:" "$(ls -l --time-style=+%T.%N "$W"/srv/ 2>&1 | tail -n 12)"
+	diag "A (killed):" "$(grep -h 'ha-3\|email\|HA' "$A/container_monitor.log" | tail -n 12)"
+	diag "B (took over):" "$(grep -h 'ha-3\|email\|HA' "$B/container_monitor.log" | tail -n 20)"
+	diag "B's alert log:" "$(grep -h 'ha-3' "$B/container_alerts.log" | tail -n 5)"
+	diag "notify_sent:" "$(pg_psql "SELECT container, state, since, message_id, instance FROM notify_sent" lookout)"
+}
 poll_until "[ \"\$(pg_psql \"SELECT count(DISTINCT (container, state)) FROM notify_sent WHERE container LIKE 'ha-%'\" lookout)\" = 5 ]" 20
 ok $? "notify_sent records every emailed alert ($(pg_psql "SELECT count(*) FROM notify_sent" lookout) rows)" ||
 	diag "$(pg_psql "SELECT container, state, alert, message_id, instance FROM notify_sent" lookout)"
