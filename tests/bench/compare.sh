@@ -190,8 +190,10 @@ run_lookout() {
 
 run_floor() {
 	local pids=$1 r
+	# It must outlive the settling and the window (stop_tool ends it): a floor that stopped reading before the
+	# window closed would be charged for part of it only.
 	# shellcheck disable=SC2086
-	spawn "$FLOOR" 1 $((SECS + 10)) $pids >/dev/null 2>&1
+	spawn "$FLOOR" 1 $((SETTLE + SECS + 60)) $pids >/dev/null 2>&1
 	sleep 2
 	sleep "$SETTLE"
 	r=$(measure_window)
