@@ -409,7 +409,8 @@ struct snapshot *remote_parse_snapshot(const char *json, size_t len, uint64_t se
 		goto enomem;
 	s->n = 0;
 	s->seq = seq;
-	s->tick = (uint64_t)(num_member(root, "tick") >= 0 ? num_member(root, "tick") : 0);
+	double tick = num_member(root, "tick");
+	s->tick = tick >= 0 && tick < 1e18 ? (uint64_t)tick : 0; /* NaN and out-of-range values are 0 */
 	s->wall_ms = time_member(root, "time");
 	s->tick_wall_ms = time_member(root, "tick_time");
 	if (!s->wall_ms)
