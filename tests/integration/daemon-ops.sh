@@ -100,4 +100,33 @@ stop
 is "$(csv_field_counts "$WORK/kill/metrics.csv" | sort -u)" "22" "after five SIGKILLs every record still has 22 fields"
 is "$(grep -c '^timestamp,' "$WORK/kill/metrics.csv")" 1 "one header only: restarts append to the same file"
 
+# Idle, every thread of the daemon sleeps until it has work: at a 1 s interval the collector wakes once a tick,
+# the watcher for its ping a second, the main loop once a snapshot, the signal thread never. A thread that looks
+# at a flag every 200 ms wakes 5 times a second or more (the watcher and the main loop did, before 2c9a81b).
+# Counted by the kernel (voluntary context switches per thread) over 10 s, once the daemon runs steadily.
+switches() { # switches PID: "TID voluntary-switches" for each of its threads
+	local t
+	for t in /proc/"$1"/task/*; do
+		echo "${t##*/} $(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "$t/status" 2>/dev/null)"
+	done | sort
+}
+start "$WORK/idle" --interval 1
+poll_until '[ "$(ticks_in "$WORK/idle/metrics.csv")" -ge 3 ]' 30
+before=$(switches "$LPID")
+t0=$(date +%s%N)
+sleep 10
+after=$(switches "$LPID")
+t1=$(date +%s%N)
+rates=$(join <(echo "$before") <(echo "$after") |
+	awk -v ns=$((t1 - t0)) '{ printf "%s %.1f\n", $1, ($3 - $2) * 1e9 / ns }' | sort -k2,2nr)
+busiest=$(echo "$rates" | awk 'NR == 1 { print $2 }')
+if [ -n "$busiest" ] && awk -v r="$busiest" 'BEGIN { exit !(r <= 4) }'; then
+	ok 0 "idle at a 1 s interval, no thread of the daemon wakes more than 4 times a second (the busiest: $busiest)"
+else
+	ok 1 "idle at a 1 s interval, no thread of the daemon wakes more than 4 times a second (the busiest: ${busiest:-none})"
+	diag "wake-ups a second per thread (tid, rate):"
+	diag "$(echo "$rates" | tr '\n' ';')"
+fi
+stop
+
 done_testing
