@@ -137,8 +137,7 @@ struct collector {
 	int64_t self_mono_prev;
 	double self_cpu_pct;
 	uint64_t self_rss;
-	bool statm_opened;
-	int statm_fd; /* /proc/self/statm, once statm_opened; -1 when it could not be opened */
+	int statm_fd; /* /proc/self/statm, kept open; -1 when it could not be opened (no RSS then) */
 };
 
 /* ---- the queue (any thread) ------------------------------------------------------------------------ */
@@ -716,10 +715,6 @@ static void sample_self(struct collector *c)
 		c->self_cpu_ns_prev = ns;
 		c->self_mono_prev = mono;
 	}
-	if (!c->statm_opened) {
-		c->statm_opened = true;
-		c->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-	}
 	char buf[256];
 	ssize_t n = c->statm_fd >= 0 ? pread(c->statm_fd, buf, sizeof buf - 1, 0) : -1;
 	if (n > 0) {
@@ -1125,6 +1120,7 @@ struct collector *collector_new(const struct collector_opts *o, char *err, size_
 		return NULL;
 	}
 	c->o = *o;
+	c->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	c->docker_host = xstrdup(o->docker_host ? o->docker_host : "");
 	c->host_root = xstrdup(o->host_root ? o->host_root : "");
 	c->names = calloc(o->nnames + 1, sizeof *c->names);
@@ -1196,6 +1192,8 @@ fail:
 	free(c->names);
 	free(c->docker_host);
 	free(c->host_root);
+	if (c->statm_fd >= 0)
+		close(c->statm_fd);
 	free(c);
 	return NULL;
 }
@@ -1277,7 +1275,7 @@ void collector_free(struct collector *c)
 	free(c->names);
 	free(c->docker_host);
 	free(c->host_root);
-	if (c->statm_opened && c->statm_fd >= 0)
+	if (c->statm_fd >= 0)
 		close(c->statm_fd);
 	free(c);
 }
