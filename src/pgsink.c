@@ -336,7 +336,9 @@ static void *feeder_main(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (stop)
 			break;
-		struct snapshot *s = collector_wait(p->c, f.seq, 200);
+		/* Asleep until a snapshot comes: pgsink_stop runs after collector_stop, which ends the wait at once;
+		 * pgsink_start's failure path interrupts it. The timeout only bounds a missed interrupt. */
+		struct snapshot *s = collector_wait(p->c, f.seq, 5000);
 		if (!s) {
 			/* A timeout, or the collector has stopped (then wait returns at once: do not spin). */
 			struct timespec ts = {0, 20 * 1000000};
@@ -799,6 +801,7 @@ fail:
 		pthread_mutex_lock(&p->lock);
 		p->feeder_stop = true;
 		pthread_mutex_unlock(&p->lock);
+		collector_interrupt(c);
 		pthread_join(p->feeder, NULL);
 	}
 	if (p->writer_started) {
