@@ -287,6 +287,13 @@ static double metric_member(const cJSON *obj, const char *key, double hi)
 	return isnan(v) ? NAN : v < 0 ? 0 : v > hi ? hi : v;
 }
 
+/* A count or a size: 0 when absent, not a number, negative or beyond 1e18 (the cast would be undefined). */
+static uint64_t u64_member(const cJSON *obj, const char *key)
+{
+	double v = num_member(obj, key);
+	return v >= 0 && v < 1e18 ? (uint64_t)v : 0;
+}
+
 static int container_from_json(struct snap_container *sc, const cJSON *j, const struct snapshot *s)
 {
 	struct container_info in;
@@ -409,8 +416,7 @@ struct snapshot *remote_parse_snapshot(const char *json, size_t len, uint64_t se
 		goto enomem;
 	s->n = 0;
 	s->seq = seq;
-	double tick = num_member(root, "tick");
-	s->tick = tick >= 0 && tick < 1e18 ? (uint64_t)tick : 0; /* NaN and out-of-range values are 0 */
+	s->tick = u64_member(root, "tick");
 	s->wall_ms = time_member(root, "time");
 	s->tick_wall_ms = time_member(root, "tick_time");
 	if (!s->wall_ms)
@@ -425,13 +431,12 @@ struct snapshot *remote_parse_snapshot(const char *json, size_t len, uint64_t se
 	str_into(eng, "endpoint", s->engine_endpoint, sizeof s->engine_endpoint);
 	str_into(eng, "version", s->version.version, sizeof s->version.version);
 	str_into(eng, "error", s->engine_error, sizeof s->engine_error);
-	double cpus = num_member(eng, "host_cpus"), mem = num_member(eng, "host_mem_bytes");
+	double cpus = num_member(eng, "host_cpus");
 	s->host_cpus = cpus >= 0 && cpus < 1e6 ? (unsigned)cpus : 0;
-	s->host_mem_bytes = mem >= 0 && mem < 1e18 ? (uint64_t)mem : 0;
+	s->host_mem_bytes = u64_member(eng, "host_mem_bytes");
 	const cJSON *self = cJSON_GetObjectItemCaseSensitive(root, "lookout");
 	s->self_cpu_pct = num_member(self, "cpu_pct");
-	double rss = num_member(self, "rss_bytes");
-	s->self_rss_bytes = rss >= 0 && rss < 1e18 ? (uint64_t)rss : 0;
+	s->self_rss_bytes = u64_member(self, "rss_bytes");
 
 	/* Engines: the daemon's list when it watches several, else the one it describes at the top level. */
 	const cJSON *engines = cJSON_GetObjectItemCaseSensitive(root, "engines");
@@ -545,8 +550,7 @@ int remote_parse_alerts(struct snapshot *s, const char *json, size_t len, char *
 		t->sev = alert_severity_parse(word);
 		str_into(j, "state", word, sizeof word);
 		t->firing = strcmp(word, "firing") == 0;
-		double seq = num_member(j, "seq");
-		t->seq = seq >= 0 && seq < 1e18 ? (uint64_t)seq : 0;
+		t->seq = u64_member(j, "seq");
 		t->ts_ms = time_member(j, "time");
 		t->since_ms = time_member(j, "since");
 		str_into(j, "container", t->container, sizeof t->container);
